@@ -1,0 +1,55 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import UserChangeForm, UserCreationForm
+
+from accounts.models import User
+
+COUNTERS = ("followers_count", "following_count", "tweets_count")
+
+
+class ChirpUserCreationForm(UserCreationForm):
+    class Meta(UserCreationForm.Meta):
+        model = User
+        fields = ("username", "email")
+
+
+class ChirpUserChangeForm(UserChangeForm):
+    class Meta(UserChangeForm.Meta):
+        model = User
+        fields = "__all__"
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    """Users and their profiles. Counters are read-only: only services move them."""
+
+    form = ChirpUserChangeForm
+    add_form = ChirpUserCreationForm
+    list_display = (
+        "username",
+        "display_name",
+        "email",
+        "email_verified",
+        "is_active",
+        "is_staff",
+        *COUNTERS,
+        "date_joined",
+    )
+    list_filter = ("is_active", "is_staff", "is_superuser", "email_verified", "date_joined")
+    search_fields = ("username", "display_name", "email")
+    ordering = ("-date_joined",)
+    readonly_fields = (*COUNTERS, "date_joined", "last_login")
+    fieldsets = (
+        (None, {"fields": ("username", "password")}),
+        ("Email", {"fields": ("email", "email_verified")}),
+        ("Profile", {"fields": ("display_name", "bio", "location", "website", "avatar")}),
+        ("Counters", {"fields": COUNTERS}),
+        (
+            "Permissions",
+            {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")},
+        ),
+        ("Dates", {"fields": ("last_login", "date_joined")}),
+    )
+    add_fieldsets = (
+        (None, {"classes": ("wide",), "fields": ("username", "email", "password1", "password2")}),
+    )

@@ -1,0 +1,15 @@
+from rest_framework import status
+
+from core.exceptions import ApplicationError
+
+
+class AuthenticationFailed(ApplicationError):
+    status_code = status.HTTP_401_UNAUTHORIZED
+    default_code = "authentication_failed"
+    default_detail = "Incorrect username or password."
+
+
+class TokenInvalid(ApplicationError):
+    status_code = status.HTTP_401_UNAUTHORIZED
+    default_code = "authentication_failed"
+    default_detail = "Token is invalid, expired or revoked."

@@ -1,0 +1,77 @@
+import uuid
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.validators import RegexValidator
+from django.db import models, transaction
+from django.db.models import Q
+from django.db.models.functions import Lower
+
+USERNAME_RE = r"^[A-Za-z0-9_]{1,30}$"
+username_validator = RegexValidator(
+    USERNAME_RE,
+    "Usernames are 1 to 30 letters, digits or underscores.",
+    code="invalid_username",
+)
+
+
+def avatar_upload_to(instance: "User", filename: str) -> str:
+    # A fresh name per upload: caches and CDNs never serve a stale avatar, nothing is guessable.
+    extension = filename.rsplit(".", 1)[-1]
+    return f"avatars/{instance.pk}/{uuid.uuid4().hex}.{extension}"
+
+
+class ChirpUserManager(UserManager):
+    def get_by_natural_key(self, username: str) -> "User":
+        # Usernames are unique without regard to case, so lookups ignore it too.
+        return self.get(username__iexact=username)
+
+    @transaction.atomic
+    def _create_user(self, username, email, password, **extra_fields):
+        email = self.normalize_email(email or "").lower()
+        return super()._create_user(username, email, password, **extra_fields)
+
+
+class User(AbstractUser):
+    """An account and its public profile (one row: profiles are read with every tweet)."""
+
+    username = models.CharField(
+        max_length=30,
+        unique=True,
+        validators=[username_validator],
+        help_text="1-30 letters, digits or underscores; unique without regard to case.",
+        error_messages={"unique": "That username is taken."},
+    )
+    email = models.EmailField(blank=True, default="")
+    email_verified = models.BooleanField(default=False)
+    first_name = None
+    last_name = None
+
+    display_name = models.CharField(max_length=50, blank=True, default="")
+    bio = models.CharField(max_length=160, blank=True, default="")
+    location = models.CharField(max_length=30, blank=True, default="")
+    website = models.URLField(max_length=200, blank=True, default="")
+    avatar = models.ImageField(upload_to=avatar_upload_to, blank=True, default="")
+
+    # Denormalised counters, moved with F() by the services that change what they count.
+    followers_count = models.PositiveIntegerField(default=0)
+    following_count = models.PositiveIntegerField(default=0)
+    tweets_count = models.PositiveIntegerField(default=0)
+
+    objects = ChirpUserManager()
+
+    REQUIRED_FIELDS = ["email"]
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(Lower("username"), name="accounts_user_username_ci_uniq"),
+            models.UniqueConstraint(
+                Lower("email"), condition=~Q(email=""), name="accounts_user_email_ci_uniq"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.username
+
+    @property
+    def created_at(self):
+        return self.date_joined

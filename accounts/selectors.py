@@ -1,0 +1,43 @@
+"""Reads of users and profiles, shared by views, tasks and other apps."""
+
+from django.db.models import BooleanField, Q, QuerySet, Value
+from django.db.models.functions import Lower
+
+from accounts.models import User
+from core.exceptions import NotFound
+
+SUMMARY_FIELDS = ("id", "username", "display_name", "avatar")
+
+
+def with_viewer_flags(queryset: QuerySet, *, viewer: User | None) -> QuerySet:
+    """Annotate `is_following` and `follows_you` for the viewer, in the same query.
+
+    The friendships app (issue 4) owns follows; until it exists nobody follows anybody,
+    and both flags are a constant false.
+    """
+    return queryset.annotate(
+        is_following=Value(False, output_field=BooleanField()),
+        follows_you=Value(False, output_field=BooleanField()),
+    )
+
+
+def get_profile(*, username: str, viewer: User | None) -> User:
+    """One active user by username (any case), with viewer flags. NotFound otherwise."""
+    queryset = with_viewer_flags(User.objects.filter(is_active=True), viewer=viewer)
+    user = queryset.filter(username__iexact=username).first()
+    if user is None:
+        raise NotFound("No user with that username.")
+    return user
+
+
+def list_users(*, search: str | None) -> QuerySet:
+    """Active users; with `search`, those whose username or display name starts with it."""
+    queryset = User.objects.filter(is_active=True).only(*SUMMARY_FIELDS)
+    if search:
+        term = search.strip().lower()
+        # lower(col) LIKE 'term%': served on PostgreSQL by the text_pattern_ops indexes
+        # of migration 0002.
+        queryset = queryset.alias(u=Lower("username"), d=Lower("display_name")).filter(
+            Q(u__startswith=term) | Q(d__startswith=term)
+        )
+    return queryset

@@ -1,0 +1,139 @@
+from django.contrib.auth.password_validation import password_validators_help_text_html
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from accounts.models import USERNAME_RE, User
+
+
+def absolute_media_url(request, field) -> str | None:
+    if not field:
+        return None
+    url = field.url
+    return request.build_absolute_uri(url) if request is not None else url
+
+
+# --- output ------------------------------------------------------------------------------
+
+
+class UserSummarySerializer(serializers.ModelSerializer):
+    avatar_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = User
+        fields = ("id", "username", "display_name", "avatar_url")
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.URLField(allow_null=True))
+    def get_avatar_url(self, user: User) -> str | None:
+        return absolute_media_url(self.context.get("request"), user.avatar)
+
+
+class ProfileSerializer(UserSummarySerializer):
+    created_at = serializers.DateTimeField(source="date_joined", read_only=True)
+    is_following = serializers.BooleanField(read_only=True, default=False)
+    follows_you = serializers.BooleanField(read_only=True, default=False)
+
+    class Meta(UserSummarySerializer.Meta):
+        fields = (
+            *UserSummarySerializer.Meta.fields,
+            "bio",
+            "location",
+            "website",
+            "created_at",
+            "followers_count",
+            "following_count",
+            "tweets_count",
+            "is_following",
+            "follows_you",
+        )
+        read_only_fields = fields
+
+
+class MeSerializer(ProfileSerializer):
+    facebook_connected = serializers.SerializerMethodField()
+
+    class Meta(ProfileSerializer.Meta):
+        fields = (*ProfileSerializer.Meta.fields, "email", "email_verified", "facebook_connected")
+        read_only_fields = fields
+
+    def get_facebook_connected(self, user: User) -> bool:
+        # The facebook_connect app (issue 6) links accounts; until then none is connected.
+        return False
+
+
+class AuthResultSerializer(serializers.Serializer):
+    user = MeSerializer()
+    access = serializers.CharField()
+    refresh = serializers.CharField()
+
+
+class TokenPairSerializer(serializers.Serializer):
+    access = serializers.CharField()
+    refresh = serializers.CharField()
+
+
+# --- input -------------------------------------------------------------------------------
+
+username_field_kwargs = {
+    "max_length": 30,
+    "regex": USERNAME_RE,
+    "error_messages": {"invalid": "Usernames are 1 to 30 letters, digits or underscores."},
+}
+
+
+class SignupInputSerializer(serializers.Serializer):
+    username = serializers.RegexField(**username_field_kwargs)
+    email = serializers.EmailField(max_length=254)
+    password = serializers.CharField(
+        write_only=True, max_length=128, help_text=password_validators_help_text_html()
+    )
+
+
+class LoginInputSerializer(serializers.Serializer):
+    username = serializers.CharField(max_length=254, help_text="The username or the email.")
+    password = serializers.CharField(write_only=True, max_length=128)
+
+
+class RefreshInputSerializer(serializers.Serializer):
+    refresh = serializers.CharField()
+
+
+class EmailVerifyInputSerializer(serializers.Serializer):
+    token = serializers.CharField(max_length=512)
+
+
+class PasswordChangeInputSerializer(serializers.Serializer):
+    old_password = serializers.CharField(max_length=128)
+    new_password = serializers.CharField(max_length=128)
+
+
+class PasswordResetInputSerializer(serializers.Serializer):
+    email = serializers.EmailField(max_length=254)
+
+
+class PasswordResetConfirmInputSerializer(serializers.Serializer):
+    uid = serializers.CharField(max_length=64)
+    token = serializers.CharField(max_length=128)
+    new_password = serializers.CharField(max_length=128)
+
+
+class MeUpdateInputSerializer(serializers.Serializer):
+    display_name = serializers.CharField(max_length=50, allow_blank=True, required=False)
+    bio = serializers.CharField(max_length=160, allow_blank=True, required=False)
+    location = serializers.CharField(max_length=30, allow_blank=True, required=False)
+    website = serializers.URLField(max_length=200, allow_blank=True, required=False)
+    avatar = serializers.FileField(
+        required=False, help_text="JPEG, PNG, GIF or WebP; re-encoded, metadata stripped."
+    )
+    username = serializers.RegexField(required=False, **username_field_kwargs)
+    email = serializers.EmailField(max_length=254, required=False)
+
+    def validate(self, attrs):
+        # Counters, is_staff, email_verified and the like are never writable: say so
+        # instead of silently ignoring them.
+        unknown = set(self.initial_data) - set(self.fields)
+        if unknown:
+            raise serializers.ValidationError(
+                {name: ["This field cannot be changed."] for name in sorted(unknown)}
+            )
+        return attrs

@@ -1,0 +1,290 @@
+"""Every write to accounts: signup, tokens, email verification, passwords, profile."""
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import authenticate, password_validation
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.settings import api_settings as jwt_settings
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
+from rest_framework_simplejwt.tokens import RefreshToken
+from rest_framework_simplejwt.utils import get_md5_hash_password
+
+from accounts import tasks
+from accounts.exceptions import AuthenticationFailed, TokenInvalid
+from accounts.models import User
+from accounts.tokens import (
+    check_password_reset_token,
+    read_email_verification_token,
+    read_password_reset_uid,
+)
+from core.exceptions import FieldValidationError
+from core.images import process_image
+
+PROFILE_FIELDS = ("display_name", "bio", "location", "website")
+
+
+# --- validation helpers ------------------------------------------------------------------
+
+
+def _validate_password(password: str, *, user: User | None, field: str) -> None:
+    try:
+        password_validation.validate_password(password, user=user)
+    except DjangoValidationError as exc:
+        raise FieldValidationError({field: list(exc.messages)}) from exc
+
+
+def _ensure_username_free(username: str, *, exclude: User | None = None) -> None:
+    taken = User.objects.filter(username__iexact=username)
+    if exclude is not None:
+        taken = taken.exclude(pk=exclude.pk)
+    if taken.exists():
+        raise FieldValidationError({"username": ["That username is taken."]})
+
+
+def _ensure_email_free(email: str, *, exclude: User | None = None) -> None:
+    taken = User.objects.filter(email__iexact=email)
+    if exclude is not None:
+        taken = taken.exclude(pk=exclude.pk)
+    if taken.exists():
+        raise FieldValidationError({"email": ["An account with that email already exists."]})
+
+
+def _save_unique(user: User, **save_kwargs: Any) -> None:
+    """Save, turning a lost race on the case-insensitive unique constraints into a 400."""
+    try:
+        with transaction.atomic():
+            user.save(**save_kwargs)
+    except IntegrityError as exc:
+        message = str(exc).lower()
+        field = "email" if "email" in message else "username"
+        text = (
+            "That username is taken."
+            if field == "username"
+            else ("An account with that email already exists.")
+        )
+        raise FieldValidationError({field: [text]}) from exc
+
+
+# --- signup and tokens -------------------------------------------------------------------
+
+
+@transaction.atomic
+def create_user(*, username: str, email: str, password: str) -> User:
+    """Create an account and schedule its verification email (after commit).
+
+    Raises FieldValidationError for a taken username or email, or a weak password.
+    """
+    email = email.strip().lower()
+    _ensure_username_free(username)
+    _ensure_email_free(email)
+    candidate = User(username=username, email=email)
+    _validate_password(password, user=candidate, field="password")
+    candidate.set_password(password)
+    _save_unique(candidate)
+    tasks.send_verification_email.delay_on_commit(candidate.pk)
+    return candidate
+
+
+def issue_tokens(*, user: User) -> dict[str, str]:
+    """A new refresh/access pair; the refresh token is recorded as outstanding."""
+    refresh = RefreshToken.for_user(user)
+    return {"access": str(refresh.access_token), "refresh": str(refresh)}
+
+
+def login(*, request, login: str, password: str) -> User:
+    """The user for these credentials. One error for unknown user and wrong password."""
+    user = authenticate(request, username=login, password=password)
+    if user is None:
+        raise AuthenticationFailed()
+    User.objects.filter(pk=user.pk).update(last_login=timezone.now())
+    return user
+
+
+def _load_refresh(raw: str) -> RefreshToken:
+    try:
+        return RefreshToken(raw)  # checks signature, expiry, type and the blacklist
+    except TokenError as exc:
+        raise TokenInvalid() from exc
+
+
+def _revoke(token: RefreshToken) -> bool:
+    """Blacklist one refresh token. True only for the request whose insert won the race
+    (RELIABILITY.md trap 2: two concurrent refreshes of one token must not both succeed)."""
+    jti = token[jwt_settings.JTI_CLAIM]
+    outstanding = OutstandingToken.objects.filter(jti=jti).first()
+    if outstanding is None:
+        token.outstand()
+        outstanding = OutstandingToken.objects.get(jti=jti)
+    try:
+        with transaction.atomic():
+            BlacklistedToken.objects.create(token=outstanding)
+    except IntegrityError:
+        return False
+    return True
+
+
+def refresh_tokens(*, refresh: str) -> dict[str, str]:
+    """Rotate: the given refresh token is blacklisted, a new pair is returned.
+
+    Raises TokenInvalid for a bad, expired, reused or revoked token, or an inactive user.
+    """
+    token = _load_refresh(refresh)
+    user = User.objects.filter(pk=token.get(jwt_settings.USER_ID_CLAIM), is_active=True).first()
+    if user is None:
+        raise TokenInvalid()
+    if token.get(jwt_settings.REVOKE_TOKEN_CLAIM) != get_md5_hash_password(user.password):
+        raise TokenInvalid()  # issued before the last password change
+    with transaction.atomic():
+        if not _revoke(token):
+            raise TokenInvalid()
+        return issue_tokens(user=user)
+
+
+def logout(*, refresh: str) -> None:
+    """Revoke this refresh token. Access tokens expire on their own (5 minutes)."""
+    token = _load_refresh(refresh)
+    _revoke(token)
+
+
+def revoke_all_tokens(*, user: User) -> int:
+    """Blacklist every outstanding refresh token of the user; returns how many."""
+    pending = OutstandingToken.objects.filter(user=user).exclude(
+        id__in=BlacklistedToken.objects.values("token_id")
+    )
+    rows = [BlacklistedToken(token=outstanding) for outstanding in pending]
+    BlacklistedToken.objects.bulk_create(rows, ignore_conflicts=True)
+    return len(rows)
+
+
+# --- email verification ------------------------------------------------------------------
+
+
+@transaction.atomic
+def verify_email(*, token: str) -> User:
+    """Mark the address the token was issued for as verified.
+
+    Raises FieldValidationError when the token is invalid, expired, or for an address the
+    account no longer has.
+    """
+    found = read_email_verification_token(token)
+    user = None
+    if found is not None:
+        user_id, email = found
+        user = User.objects.select_for_update().filter(pk=user_id, is_active=True).first()
+        if user is not None and user.email.lower() != email:
+            user = None
+    if user is None:
+        raise FieldValidationError({"token": ["This verification link is invalid or has expired."]})
+    if not user.email_verified:
+        user.email_verified = True
+        user.save(update_fields=["email_verified"])
+    return user
+
+
+def resend_verification_email(*, user: User) -> None:
+    if user.email and not user.email_verified:
+        tasks.send_verification_email.delay_on_commit(user.pk)
+
+
+# --- passwords ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def change_password(*, user: User, old_password: str, new_password: str) -> None:
+    """Set a new password and revoke every token issued before (refresh tokens are
+    blacklisted; access tokens fail the password-hash claim check)."""
+    if not user.check_password(old_password):
+        raise FieldValidationError({"old_password": ["The current password is incorrect."]})
+    _validate_password(new_password, user=user, field="new_password")
+    user.set_password(new_password)
+    user.save(update_fields=["password"])
+    revoke_all_tokens(user=user)
+
+
+def request_password_reset(*, email: str) -> None:
+    """Email a reset link if an active account has this address. Says nothing either way."""
+    user = User.objects.filter(email__iexact=email.strip(), is_active=True).first()
+    if user is not None:
+        tasks.send_password_reset_email.delay_on_commit(user.pk)
+
+
+@transaction.atomic
+def confirm_password_reset(*, uid: str, token: str, new_password: str) -> User:
+    user_id = read_password_reset_uid(uid)
+    user = None
+    if user_id is not None:
+        user = User.objects.select_for_update().filter(pk=user_id, is_active=True).first()
+    if user is None or not check_password_reset_token(user, token):
+        raise FieldValidationError({"token": ["This reset link is invalid or has expired."]})
+    _validate_password(new_password, user=user, field="new_password")
+    user.set_password(new_password)
+    # The link reached the mailbox, which proves the address.
+    user.email_verified = True
+    user.save(update_fields=["password", "email_verified"])
+    revoke_all_tokens(user=user)
+    return user
+
+
+# --- profile -----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def update_profile(*, user: User, data: dict[str, Any]) -> User:
+    """Apply a validated partial update of /me/. A new email becomes unverified and gets a
+    verification email; a new avatar is validated, re-encoded and replaces the old file."""
+    user = User.objects.select_for_update().get(pk=user.pk)
+    changed: list[str] = []
+    for field in PROFILE_FIELDS:
+        if field in data and getattr(user, field) != data[field]:
+            setattr(user, field, data[field])
+            changed.append(field)
+
+    if "username" in data and data["username"] != user.username:
+        _ensure_username_free(data["username"], exclude=user)
+        user.username = data["username"]
+        changed.append("username")
+
+    email_changed = False
+    if "email" in data and data["email"].lower() != user.email.lower():
+        email = data["email"].strip().lower()
+        _ensure_email_free(email, exclude=user)
+        user.email, user.email_verified = email, False
+        changed += ["email", "email_verified"]
+        email_changed = True
+
+    old_avatar = user.avatar.name if user.avatar else ""
+    if data.get("avatar") is not None:
+        image = process_image(
+            data["avatar"],
+            max_bytes=settings.AVATAR_MAX_BYTES,
+            max_pixels=settings.AVATAR_MAX_PIXELS,
+            max_side=settings.AVATAR_SIZE,
+        )
+        user.avatar.save(f"avatar.{image.extension}", image.content, save=False)
+        changed.append("avatar")
+        _delete_file_on_commit(user.avatar.storage, old_avatar)
+
+    if changed:
+        _save_unique(user, update_fields=changed)
+    if email_changed and user.email:
+        tasks.send_verification_email.delay_on_commit(user.pk)
+    return user
+
+
+@transaction.atomic
+def delete_avatar(*, user: User) -> None:
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if not user.avatar:
+        return
+    _delete_file_on_commit(user.avatar.storage, user.avatar.name)
+    user.avatar = ""
+    user.save(update_fields=["avatar"])
+
+
+def _delete_file_on_commit(storage, name: str) -> None:
+    if name:
+        transaction.on_commit(lambda: storage.delete(name))

@@ -1,0 +1,200 @@
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import mixins, permissions, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.response import Response
+from rest_framework.settings import api_settings
+
+from accounts import selectors, services
+from accounts.serializers import (
+    AuthResultSerializer,
+    EmailVerifyInputSerializer,
+    LoginInputSerializer,
+    MeSerializer,
+    MeUpdateInputSerializer,
+    PasswordChangeInputSerializer,
+    PasswordResetConfirmInputSerializer,
+    PasswordResetInputSerializer,
+    ProfileSerializer,
+    RefreshInputSerializer,
+    SignupInputSerializer,
+    TokenPairSerializer,
+    UserSummarySerializer,
+)
+from core.throttling import throttle
+
+
+def validated(serializer_class, request, **kwargs) -> dict:
+    serializer = serializer_class(data=request.data, **kwargs)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+class AuthViewSet(viewsets.GenericViewSet):
+    """Signup, login, token rotation, logout, email verification, passwords."""
+
+    permission_classes = [permissions.AllowAny]
+    # Credentials travel in the body: a stale Bearer header must not block a login, and no
+    # session cookie is involved. Actions for a signed-in user set their own classes.
+    authentication_classes = []
+    serializer_class = AuthResultSerializer
+
+    def _auth_result(self, user, status_code):
+        body = {"user": user, **services.issue_tokens(user=user)}
+        return Response(
+            AuthResultSerializer(body, context={"request": self.request}).data, status=status_code
+        )
+
+    @extend_schema(request=SignupInputSerializer, responses={201: AuthResultSerializer})
+    @action(detail=False, methods=["post"], throttle_classes=[throttle("signup")])
+    def signup(self, request):
+        data = validated(SignupInputSerializer, request)
+        user = services.create_user(**data)
+        return self._auth_result(user, status.HTTP_201_CREATED)
+
+    @extend_schema(request=LoginInputSerializer, responses={200: AuthResultSerializer})
+    @action(detail=False, methods=["post"], throttle_classes=[throttle("login")])
+    def login(self, request):
+        data = validated(LoginInputSerializer, request)
+        user = services.login(request=request, login=data["username"], password=data["password"])
+        return self._auth_result(user, status.HTTP_200_OK)
+
+    @extend_schema(request=RefreshInputSerializer, responses={200: TokenPairSerializer})
+    @action(
+        detail=False,
+        methods=["post"],
+        url_path="token/refresh",
+        url_name="token-refresh",
+        throttle_classes=[throttle("token")],
+    )
+    def token_refresh(self, request):
+        data = validated(RefreshInputSerializer, request)
+        return Response(services.refresh_tokens(refresh=data["refresh"]))
+
+    @extend_schema(request=RefreshInputSerializer, responses={204: None})
+    @action(detail=False, methods=["post"], throttle_classes=[throttle("token")])
+    def logout(self, request):
+        data = validated(RefreshInputSerializer, request)
+        services.logout(refresh=data["refresh"])
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(request=EmailVerifyInputSerializer, responses={200: MeSerializer})
+    @action(
+        detail=False,
+        methods=["post"],
+        url_path="email/verify",
+        url_name="email-verify",
+        throttle_classes=[throttle("email")],
+    )
+    def email_verify(self, request):
+        data = validated(EmailVerifyInputSerializer, request)
+        user = services.verify_email(token=data["token"])
+        return Response(MeSerializer(user, context={"request": request}).data)
+
+    @extend_schema(request=None, responses={202: None})
+    @action(
+        detail=False,
+        methods=["post"],
+        url_path="email/resend",
+        url_name="email-resend",
+        permission_classes=[permissions.IsAuthenticated],
+        authentication_classes=api_settings.DEFAULT_AUTHENTICATION_CLASSES,
+        throttle_classes=[throttle("email")],
+    )
+    def email_resend(self, request):
+        services.resend_verification_email(user=request.user)
+        return Response(status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(request=PasswordChangeInputSerializer, responses={204: None})
+    @action(
+        detail=False,
+        methods=["post"],
+        url_path="password/change",
+        url_name="password-change",
+        permission_classes=[permissions.IsAuthenticated],
+        authentication_classes=api_settings.DEFAULT_AUTHENTICATION_CLASSES,
+        throttle_classes=[throttle("login")],
+    )
+    def password_change(self, request):
+        data = validated(PasswordChangeInputSerializer, request)
+        services.change_password(user=request.user, **data)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(request=PasswordResetInputSerializer, responses={202: None})
+    @action(
+        detail=False,
+        methods=["post"],
+        url_path="password/reset",
+        url_name="password-reset",
+        throttle_classes=[throttle("password_reset")],
+    )
+    def password_reset(self, request):
+        data = validated(PasswordResetInputSerializer, request)
+        services.request_password_reset(email=data["email"])
+        return Response(status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(request=PasswordResetConfirmInputSerializer, responses={204: None})
+    @action(
+        detail=False,
+        methods=["post"],
+        url_path="password/reset/confirm",
+        url_name="password-reset-confirm",
+        throttle_classes=[throttle("password_reset")],
+    )
+    def password_reset_confirm(self, request):
+        data = validated(PasswordResetConfirmInputSerializer, request)
+        services.confirm_password_reset(**data)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class MeViewSet(viewsets.GenericViewSet):
+    """The signed-in user's own account: GET and PATCH /me/, DELETE /me/avatar/."""
+
+    permission_classes = [permissions.IsAuthenticated]
+    serializer_class = MeSerializer
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+
+    def get_throttles(self):
+        if self.request.method in ("PATCH", "DELETE"):
+            return [throttle("upload")()]
+        return []
+
+    def retrieve(self, request):
+        return Response(MeSerializer(request.user, context={"request": request}).data)
+
+    @extend_schema(request=MeUpdateInputSerializer, responses={200: MeSerializer})
+    def partial_update(self, request):
+        data = validated(MeUpdateInputSerializer, request)
+        user = services.update_profile(user=request.user, data=data)
+        return Response(MeSerializer(user, context={"request": request}).data)
+
+    @extend_schema(request=None, responses={204: None})
+    def delete_avatar(self, request):
+        services.delete_avatar(user=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class UserViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """Profiles by username and user search."""
+
+    lookup_field = "username"
+    lookup_value_regex = "[A-Za-z0-9_]{1,30}"
+    serializer_class = UserSummarySerializer
+    permission_classes = [permissions.AllowAny]
+
+    def get_queryset(self):
+        return selectors.list_users(search=self.request.query_params.get("search"))
+
+    @extend_schema(
+        parameters=[OpenApiParameter("search", str, description="Username or display name prefix.")]
+    )
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(
+        responses={200: ProfileSerializer, 404: OpenApiResponse(description="Not found")}
+    )
+    def retrieve(self, request, username: str):
+        viewer = request.user if request.user.is_authenticated else None
+        user = selectors.get_profile(username=username, viewer=viewer)
+        return Response(ProfileSerializer(user, context={"request": request}).data)

@@ -1,0 +1,47 @@
+"""Request-level guards that keep every answer JSON and every body bounded."""
+
+from django.conf import settings
+
+from core.exception_handler import STATUS_ERRORS, json_error
+
+# Pages meant for people in a browser keep Django's HTML.
+HTML_PREFIXES = ("/admin/", "/api-auth/", "/api/docs/")
+
+
+class RequestSizeLimitMiddleware:
+    """Refuse, by Content-Length, a body no endpoint would accept, before Django reads it.
+
+    Django caps form fields (DATA_UPLOAD_MAX_MEMORY_SIZE) but streams uploaded files to disk
+    whatever their size.
+    """
+
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request):
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length > settings.MAX_REQUEST_BYTES:
+            limit_mb = settings.MAX_REQUEST_BYTES // (1024 * 1024)
+            return json_error(413, f"Request bodies may be at most {limit_mb} MB.")
+        return self.get_response(request)
+
+
+class JsonErrorPagesMiddleware:
+    """Turn Django's HTML error pages (the DEBUG technical 404/500 pages, which bypass
+    handler404/handler500) into the API's JSON envelope. Admin pages are left alone."""
+
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if (
+            response.status_code in STATUS_ERRORS
+            and response.get("Content-Type", "").startswith("text/html")
+            and not request.path.startswith(HTML_PREFIXES)
+        ):
+            return json_error(response.status_code)
+        return response

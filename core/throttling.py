@@ -1,0 +1,46 @@
+"""Scoped throttles. Rates come from THROTTLE_RATES (`scope=rate` pairs over the defaults
+in settings); THROTTLE_ENABLED=false switches them all off (load tests and benchmarks only;
+never in production). Signed-in clients are counted per user, anonymous ones per IP."""
+
+from django.conf import settings
+from rest_framework.throttling import SimpleRateThrottle
+
+
+class ChirpThrottle(SimpleRateThrottle):
+    scope: str = ""
+    safe_methods_free = False  # when True, reads (GET/HEAD/OPTIONS) are never counted
+
+    def get_rate(self) -> str | None:
+        # Read at request time, so settings overrides take effect without a restart.
+        return settings.THROTTLE_RATES.get(self.scope)
+
+    def allow_request(self, request, view) -> bool:
+        if not settings.THROTTLE_ENABLED:
+            return True
+        if self.safe_methods_free and request.method in ("GET", "HEAD", "OPTIONS"):
+            return True
+        self.rate = self.get_rate()
+        if self.rate is None:
+            return True
+        self.num_requests, self.duration = self.parse_rate(self.rate)
+        return super().allow_request(request, view)
+
+    def get_cache_key(self, request, view) -> str:
+        user = getattr(request, "user", None)
+        ident = (
+            f"u{user.pk}" if user is not None and user.is_authenticated else self.get_ident(request)
+        )
+        return self.cache_format % {"scope": self.scope, "ident": ident}
+
+
+_throttles: dict[tuple[str, bool], type[ChirpThrottle]] = {}
+
+
+def throttle(scope: str, *, writes_only: bool = False) -> type[ChirpThrottle]:
+    """The throttle class for a scope, e.g. `throttle_classes=[throttle("login")]`."""
+    key = (scope, writes_only)
+    if key not in _throttles:
+        name = "".join(part.title() for part in scope.split("_")) + "Throttle"
+        attrs = {"scope": scope, "safe_methods_free": writes_only}
+        _throttles[key] = type(name, (ChirpThrottle,), attrs)
+    return _throttles[key]

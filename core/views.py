@@ -1,0 +1,90 @@
+"""Health checks and JSON answers for the errors DRF never sees (Django's handlers, CSRF)."""
+
+import logging
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
+from django.http import JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET
+
+from core.exception_handler import error_body, json_error
+
+logger = logging.getLogger(__name__)
+
+
+@csrf_exempt
+@require_GET
+def healthz(request):
+    """Liveness: the process answers. Checks nothing else, so a database outage does not
+    get every web process restarted by the orchestrator."""
+    return JsonResponse({"status": "ok"})
+
+
+def _check_database() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+
+
+def _check_cache() -> None:
+    key = "readyz:probe"
+    cache.set(key, "1", timeout=5)
+    if cache.get(key) != "1":
+        raise RuntimeError("cache did not return what was stored")
+
+
+def _check_broker() -> None:
+    from config.celery import app
+
+    if app.conf.task_always_eager:
+        return  # embedded mode: tasks run in-process, there is no broker to reach
+    with app.connection_for_write() as conn:
+        conn.ensure_connection(max_retries=1, timeout=2)
+        conn.default_channel  # noqa: B018  (opening a channel proves the broker answers)
+
+
+CHECKS = {"database": _check_database, "cache": _check_cache, "broker": _check_broker}
+
+
+@csrf_exempt
+@require_GET
+def readyz(request):
+    """Readiness: 200 when the database, cache and broker answer; 503 naming those that don't."""
+    checks = {}
+    for name, check in CHECKS.items():
+        try:
+            check()
+            checks[name] = "ok"
+        except Exception as exc:
+            logger.warning("readiness check %s failed: %s", name, exc)
+            checks[name] = "down"
+    down = sorted(name for name, state in checks.items() if state != "ok")
+    if down:
+        body = error_body("service_unavailable", f"Unavailable: {', '.join(down)}.")
+        body.update({"status": "unavailable", "checks": checks, "down": down})
+        return JsonResponse(body, status=503)
+    return JsonResponse({"status": "ok", "checks": checks})
+
+
+def bad_request(request, exception=None):
+    return json_error(400)
+
+
+def permission_denied(request, exception=None):
+    return json_error(403)
+
+
+def page_not_found(request, exception=None):
+    return json_error(404)
+
+
+def server_error(request):
+    return json_error(500)
+
+
+def csrf_failure(request, reason=""):
+    detail = "CSRF check failed. Send a Bearer token, or the CSRF cookie and header."
+    if settings.DEBUG:
+        detail = f"{detail} ({reason})"
+    return json_error(403, detail)
