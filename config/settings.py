@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "channels",
     "core",
     "accounts",
+    "tweets",
 ]
 
 MIDDLEWARE = [
@@ -157,7 +158,12 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE = {
+    "compute-trends": {
+        "task": "tweets.tasks.compute_trends",
+        "schedule": env.int("TRENDS_INTERVAL_SECONDS", default=300),
+    },
+}
 
 # --- Auth ------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
@@ -258,6 +264,15 @@ MAX_REQUEST_BYTES = env.int("MAX_REQUEST_BYTES", default=22 * 1024 * 1024)
 AVATAR_MAX_BYTES = env.int("AVATAR_MAX_BYTES", default=2 * 1024 * 1024)
 AVATAR_MAX_PIXELS = env.int("AVATAR_MAX_PIXELS", default=25_000_000)
 AVATAR_SIZE = env.int("AVATAR_SIZE", default=400)
+
+TWEET_PHOTO_MAX_BYTES = env.int("TWEET_PHOTO_MAX_BYTES", default=5 * 1024 * 1024)
+TWEET_PHOTO_MAX_PIXELS = env.int("TWEET_PHOTO_MAX_PIXELS", default=40_000_000)
+# Stored photos are scaled down to fit this many pixels on their longest side.
+TWEET_PHOTO_MAX_SIDE = env.int("TWEET_PHOTO_MAX_SIDE", default=4096)
+
+# --- Trends ------------------------------------------------------------------------------
+TRENDS_WINDOW_HOURS = env.int("TRENDS_WINDOW_HOURS", default=24)
+TRENDS_SIZE = env.int("TRENDS_SIZE", default=20)
 
 # --- Static and media ------------------------------------------------------------------
 STATIC_URL = env.str("STATIC_URL", default="/static/")

@@ -8,6 +8,7 @@ from core import views as core_views
 
 api_v1 = [
     path("", include("accounts.urls")),
+    path("", include("tweets.urls")),
 ]
 
 urlpatterns = [

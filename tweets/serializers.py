@@ -1,0 +1,105 @@
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from accounts.serializers import UserSummarySerializer, absolute_media_url
+from tweets.models import MAX_PHOTOS, TWEET_MAX_LENGTH, Comment, Tweet, TweetPhoto
+
+# --- output ------------------------------------------------------------------------------
+
+
+class TweetPhotoSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = TweetPhoto
+        fields = ("url", "width", "height")
+
+    def get_url(self, photo: TweetPhoto) -> str:
+        return absolute_media_url(self.context.get("request"), photo.image)
+
+
+class OriginalTweetSerializer(serializers.ModelSerializer):
+    """A tweet as API.md shows it. Expects hydrate_tweets() to have run (no queries here)."""
+
+    user = UserSummarySerializer(read_only=True)
+    photos = TweetPhotoSerializer(source="photo_list", many=True, read_only=True)
+    hashtags = serializers.ListField(source="hashtag_names", child=serializers.CharField())
+    mentions = serializers.ListField(source="mention_names", child=serializers.CharField())
+    has_liked = serializers.BooleanField()
+    has_retweeted = serializers.BooleanField()
+    retweet_of = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Tweet
+        fields = (
+            "id",
+            "user",
+            "text",
+            "created_at",
+            "edited_at",
+            "photos",
+            "hashtags",
+            "mentions",
+            "likes_count",
+            "retweets_count",
+            "comments_count",
+            "has_liked",
+            "has_retweeted",
+            "retweet_of",
+        )
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.JSONField(allow_null=True, default=None))
+    def get_retweet_of(self, tweet: Tweet) -> None:
+        return None  # nested originals never nest further
+
+
+class TweetSerializer(OriginalTweetSerializer):
+    retweet_of = OriginalTweetSerializer(read_only=True, allow_null=True)
+
+    class Meta(OriginalTweetSerializer.Meta):
+        pass
+
+
+class CommentSerializer(serializers.ModelSerializer):
+    user = UserSummarySerializer(read_only=True)
+    has_liked = serializers.BooleanField(read_only=True, default=False)
+
+    class Meta:
+        model = Comment
+        fields = ("id", "tweet_id", "user", "text", "created_at", "likes_count", "has_liked")
+        read_only_fields = fields
+
+
+class TrendSerializer(serializers.Serializer):
+    hashtag = serializers.CharField()
+    tweets_count = serializers.IntegerField()
+
+
+# --- input -------------------------------------------------------------------------------
+
+
+class TweetCreateInputSerializer(serializers.Serializer):
+    # Length and blankness are checked by the service after Unicode normalisation; the
+    # generous max_length here only stops absurd bodies early.
+    text = serializers.CharField(
+        required=False, allow_blank=True, trim_whitespace=False, max_length=TWEET_MAX_LENGTH * 4
+    )
+    photos = serializers.ListField(
+        child=serializers.FileField(), required=False, max_length=MAX_PHOTOS, default=list
+    )
+
+    def validate(self, attrs):
+        if not attrs.get("text") and not attrs.get("photos"):
+            raise serializers.ValidationError({"text": ["A tweet needs text or photos."]})
+        return attrs
+
+
+class TweetUpdateInputSerializer(serializers.Serializer):
+    text = serializers.CharField(
+        allow_blank=True, trim_whitespace=False, max_length=TWEET_MAX_LENGTH * 4
+    )
+
+
+class CommentCreateInputSerializer(serializers.Serializer):
+    text = serializers.CharField(trim_whitespace=False, max_length=TWEET_MAX_LENGTH * 4)

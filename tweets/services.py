@@ -1,0 +1,320 @@
+"""Every write to tweets, photos, hashtags, mentions, comments and likes.
+
+Counters move with F() in the same transaction as the rows they count, and toggles rely on
+unique constraints, so a repeated or concurrent like/retweet is a no-op, never a double
+count. These functions are the single place where likes, comments, retweets and mentions
+happen: the notifications and newsfeed apps hook in here.
+"""
+
+import logging
+from collections.abc import Sequence
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Count, F
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+from accounts.models import User
+from core.exceptions import FieldValidationError, PermissionDenied
+from core.images import ProcessedImage, process_image
+from tweets import selectors
+from tweets.exceptions import CannotEditRetweet
+from tweets.models import (
+    MAX_PHOTOS,
+    TWEET_MAX_LENGTH,
+    Comment,
+    Hashtag,
+    Like,
+    Mention,
+    Trend,
+    Tweet,
+    TweetHashtag,
+    TweetPhoto,
+)
+from tweets.parsing import normalise_text, parse_hashtags, parse_mentions
+
+logger = logging.getLogger(__name__)
+
+
+# --- text and photos ---------------------------------------------------------------------
+
+
+def _clean_text(text: str, *, field: str = "text", allow_empty: bool = False) -> str:
+    text = normalise_text(text or "")
+    if len(text) > TWEET_MAX_LENGTH:
+        raise FieldValidationError(
+            {field: [f"Ensure this field has no more than {TWEET_MAX_LENGTH} characters."]}
+        )
+    if not text.strip():
+        if allow_empty and not text:
+            return ""
+        raise FieldValidationError({field: ["Write something: text cannot be only spaces."]})
+    return text
+
+
+def _process_photos(photos: Sequence) -> list[ProcessedImage]:
+    if len(photos) > MAX_PHOTOS:
+        raise FieldValidationError({"photos": [f"A tweet has at most {MAX_PHOTOS} photos."]})
+    # Every photo is validated and re-encoded in memory before anything is written, so a
+    # bad fourth photo rejects the tweet with no file left behind.
+    return [
+        process_image(
+            photo,
+            max_bytes=settings.TWEET_PHOTO_MAX_BYTES,
+            max_pixels=settings.TWEET_PHOTO_MAX_PIXELS,
+            max_side=settings.TWEET_PHOTO_MAX_SIDE,
+        )
+        for photo in photos
+    ]
+
+
+def _store_photos(tweet: Tweet, images: list[ProcessedImage], saved: list[str]) -> None:
+    """Write the files and rows; `saved` collects file names so the caller can remove
+    them if the transaction does not commit."""
+    for position, image in enumerate(images):
+        photo = TweetPhoto(tweet=tweet, position=position, width=image.width, height=image.height)
+        photo.image.save(f"photo.{image.extension}", image.content, save=False)
+        saved.append(photo.image.name)
+        photo.save()
+
+
+def _delete_files(names: Sequence[str]) -> None:
+    storage = TweetPhoto._meta.get_field("image").storage
+    for name in names:
+        try:
+            storage.delete(name)
+        except OSError:
+            logger.warning("could not delete photo file %s", name)
+
+
+# --- hashtags and mentions ---------------------------------------------------------------
+
+
+def _set_hashtags(tweet: Tweet, text: str) -> None:
+    names = parse_hashtags(text)
+    TweetHashtag.objects.filter(tweet=tweet).exclude(hashtag__name__in=names).delete()
+    if not names:
+        return
+    Hashtag.objects.bulk_create([Hashtag(name=name) for name in names], ignore_conflicts=True)
+    hashtags = Hashtag.objects.filter(name__in=names)
+    TweetHashtag.objects.bulk_create(
+        [TweetHashtag(tweet=tweet, hashtag=tag, created_at=tweet.created_at) for tag in hashtags],
+        ignore_conflicts=True,
+    )
+
+
+def _set_mentions(tweet: Tweet, text: str) -> list[User]:
+    """Store mentions of existing, active users; return those newly mentioned."""
+    usernames = parse_mentions(text)
+    users = list(
+        User.objects.alias(lower=Lower("username")).filter(lower__in=usernames, is_active=True)
+        if usernames
+        else []
+    )
+    Mention.objects.filter(tweet=tweet).exclude(user__in=users).delete()
+    existing = set(Mention.objects.filter(tweet=tweet).values_list("user_id", flat=True))
+    new = [user for user in users if user.pk not in existing]
+    Mention.objects.bulk_create([Mention(tweet=tweet, user=user) for user in new])
+    return new
+
+
+# --- tweets ------------------------------------------------------------------------------
+
+
+def create_tweet(*, author: User, text: str = "", photos: Sequence = ()) -> Tweet:
+    """Post a tweet with up to four photos.
+
+    Raises FieldValidationError (empty or too long text, too many photos), InvalidImage or
+    ImageTooLarge for a bad photo; in every case nothing is stored, files included.
+    """
+    text = _clean_text(text, allow_empty=bool(photos))
+    images = _process_photos(photos)
+    saved: list[str] = []
+    try:
+        with transaction.atomic():
+            tweet = Tweet.objects.create(user=author, text=text)
+            _store_photos(tweet, images, saved)
+            _set_hashtags(tweet, text)
+            _set_mentions(tweet, text)
+            User.objects.filter(pk=author.pk).update(tweets_count=F("tweets_count") + 1)
+    except Exception:
+        _delete_files(saved)  # Django has no on-rollback hook: clean up by hand
+        raise
+    return tweet
+
+
+@transaction.atomic
+def edit_tweet(*, editor: User, tweet_id: int, text: str) -> Tweet:
+    """Change a tweet's text (author only; retweets cannot be edited)."""
+    tweet = selectors.get_tweet(tweet_id=tweet_id, for_update=True)
+    if tweet.user_id != editor.pk:
+        raise PermissionDenied("Only the author can edit a tweet.")
+    if tweet.is_retweet:
+        raise CannotEditRetweet()
+    has_photos = tweet.photos.exists()
+    tweet.text = _clean_text(text, allow_empty=has_photos)
+    tweet.edited_at = timezone.now()
+    tweet.save(update_fields=["text", "edited_at"])
+    _set_hashtags(tweet, tweet.text)
+    _set_mentions(tweet, tweet.text)
+    return tweet
+
+
+@transaction.atomic
+def delete_tweet(*, actor: User | None, tweet_id: int) -> None:
+    """Delete a tweet with its photos, comments, likes and retweets (author only; `actor`
+    None is the admin). Every counter that counted them moves down."""
+    tweet = selectors.get_tweet(tweet_id=tweet_id, for_update=True)
+    if actor is not None and tweet.user_id != actor.pk:
+        raise PermissionDenied("Only the author can delete a tweet.")
+    _delete_tweets([tweet])
+
+
+def _delete_tweets(tweets: Sequence[Tweet]) -> None:
+    ids = [tweet.pk for tweet in tweets]
+    # Retweets of these tweets go with them (CASCADE): their authors' counts go down too.
+    retweets = list(Tweet.objects.filter(retweet_of_id__in=ids).values_list("user_id", flat=True))
+    doomed_authors = [tweet.user_id for tweet in tweets] + retweets
+    for user_id, count in _tally(doomed_authors).items():
+        User.objects.filter(pk=user_id).update(tweets_count=F("tweets_count") - count)
+    # A deleted retweet no longer counts on its original.
+    originals = [tweet.retweet_of_id for tweet in tweets if tweet.retweet_of_id not in (None, *ids)]
+    for original_id, count in _tally(originals).items():
+        Tweet.objects.filter(pk=original_id).update(retweets_count=F("retweets_count") - count)
+    files = list(TweetPhoto.objects.filter(tweet_id__in=ids).values_list("image", flat=True))
+    Tweet.objects.filter(pk__in=ids).delete()
+    transaction.on_commit(lambda: _delete_files(files))
+
+
+def _tally(values: Sequence[int]) -> dict[int, int]:
+    counts: dict[int, int] = {}
+    for value in values:
+        counts[value] = counts.get(value, 0) + 1
+    return counts
+
+
+# --- retweets ----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def retweet(*, user: User, tweet_id: int) -> Tweet:
+    """Retweet a tweet (a retweet's original, when given a retweet). Idempotent. Returns
+    the original."""
+    original = selectors.get_original(tweet_id=tweet_id)
+    try:
+        with transaction.atomic():
+            Tweet.objects.create(user=user, retweet_of=original)
+    except IntegrityError:
+        return original  # already retweeted: nothing changes
+    Tweet.objects.filter(pk=original.pk).update(retweets_count=F("retweets_count") + 1)
+    User.objects.filter(pk=user.pk).update(tweets_count=F("tweets_count") + 1)
+    return original
+
+
+@transaction.atomic
+def undo_retweet(*, user: User, tweet_id: int) -> Tweet:
+    """Remove the user's retweet of the original. Idempotent. Returns the original."""
+    original = selectors.get_original(tweet_id=tweet_id)
+    retweets = list(Tweet.objects.select_for_update().filter(user=user, retweet_of=original))
+    if retweets:
+        _delete_tweets(retweets)
+    return original
+
+
+# --- likes -------------------------------------------------------------------------------
+
+
+def _insert_like(**target) -> bool:
+    try:
+        with transaction.atomic():
+            Like.objects.create(**target)
+    except IntegrityError:
+        return False
+    return True
+
+
+@transaction.atomic
+def like_tweet(*, user: User, tweet_id: int) -> Tweet:
+    """Like a tweet (a retweet's original, when given a retweet). Idempotent."""
+    tweet = selectors.get_original(tweet_id=tweet_id)
+    if _insert_like(user=user, tweet=tweet):
+        Tweet.objects.filter(pk=tweet.pk).update(likes_count=F("likes_count") + 1)
+    return tweet
+
+
+@transaction.atomic
+def unlike_tweet(*, user: User, tweet_id: int) -> Tweet:
+    tweet = selectors.get_original(tweet_id=tweet_id)
+    deleted, _ = Like.objects.filter(user=user, tweet=tweet).delete()
+    if deleted:
+        Tweet.objects.filter(pk=tweet.pk).update(likes_count=F("likes_count") - 1)
+    return tweet
+
+
+@transaction.atomic
+def like_comment(*, user: User, comment_id: int) -> Comment:
+    comment = selectors.get_comment(comment_id=comment_id)
+    if _insert_like(user=user, comment=comment):
+        Comment.objects.filter(pk=comment.pk).update(likes_count=F("likes_count") + 1)
+    return comment
+
+
+@transaction.atomic
+def unlike_comment(*, user: User, comment_id: int) -> Comment:
+    comment = selectors.get_comment(comment_id=comment_id)
+    deleted, _ = Like.objects.filter(user=user, comment=comment).delete()
+    if deleted:
+        Comment.objects.filter(pk=comment.pk).update(likes_count=F("likes_count") - 1)
+    return comment
+
+
+# --- comments ----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def create_comment(*, author: User, tweet_id: int, text: str) -> Comment:
+    """Comment on a tweet (on a retweet's original, when given a retweet)."""
+    tweet = selectors.get_original(tweet_id=tweet_id)
+    comment = Comment.objects.create(tweet=tweet, user=author, text=_clean_text(text))
+    Tweet.objects.filter(pk=tweet.pk).update(comments_count=F("comments_count") + 1)
+    return comment
+
+
+@transaction.atomic
+def delete_comment(*, actor: User | None, comment_id: int) -> None:
+    """Delete a comment: its author or the tweet's author may (`actor` None: the admin)."""
+    comment = selectors.get_comment(comment_id=comment_id, for_update=True)
+    if actor is not None and actor.pk not in (comment.user_id, comment.tweet.user_id):
+        raise PermissionDenied("Only the comment's author or the tweet's author can delete it.")
+    Tweet.objects.filter(pk=comment.tweet_id).update(comments_count=F("comments_count") - 1)
+    comment.delete()
+
+
+# --- trends ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def compute_trends(*, window: timedelta | None = None, limit: int | None = None) -> list[Trend]:
+    """Rewrite the Trend table: the most used hashtags of the last `window` (24 hours)."""
+    window = window or timedelta(hours=settings.TRENDS_WINDOW_HOURS)
+    limit = limit or settings.TRENDS_SIZE
+    now = timezone.now()
+    top = (
+        TweetHashtag.objects.filter(created_at__gte=now - window)
+        .values("hashtag__name")
+        .annotate(tweets_count=Count("tweet_id"))
+        .order_by("-tweets_count", "hashtag__name")[:limit]
+    )
+    trends = [
+        Trend(
+            hashtag=row["hashtag__name"],
+            tweets_count=row["tweets_count"],
+            rank=rank,
+            computed_at=now,
+        )
+        for rank, row in enumerate(top, start=1)
+    ]
+    Trend.objects.all().delete()
+    return Trend.objects.bulk_create(trends)

@@ -1,0 +1,170 @@
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import permissions, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.response import Response
+
+from accounts.serializers import UserSummarySerializer
+from core.throttling import throttle
+from tweets import selectors, services
+from tweets.serializers import (
+    CommentCreateInputSerializer,
+    CommentSerializer,
+    TrendSerializer,
+    TweetCreateInputSerializer,
+    TweetSerializer,
+    TweetUpdateInputSerializer,
+)
+
+
+def viewer_of(request):
+    return request.user if request.user.is_authenticated else None
+
+
+def validated(serializer_class, request) -> dict:
+    serializer = serializer_class(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+class TweetListMixin:
+    """Paginate a tweet queryset, hydrate the page in bulk, render it."""
+
+    def tweet_page(self, queryset):
+        page = self.paginate_queryset(queryset)
+        selectors.hydrate_tweets(page, viewer=viewer_of(self.request))
+        data = TweetSerializer(page, many=True, context=self.get_serializer_context()).data
+        return self.get_paginated_response(data)
+
+
+class TweetViewSet(TweetListMixin, viewsets.GenericViewSet):
+    """Tweets: post (with photos), read, edit, delete; likes, retweets and comments."""
+
+    serializer_class = TweetSerializer
+    lookup_value_regex = r"\d+"
+    permission_classes = [permissions.IsAuthenticatedOrReadOnly]
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    throttle_classes = [throttle("post", writes_only=True)]
+
+    def render_tweet(self, tweet, status_code=status.HTTP_200_OK):
+        tweet = selectors.get_tweet_for_display(tweet_id=tweet.pk, viewer=viewer_of(self.request))
+        return Response(
+            TweetSerializer(tweet, context=self.get_serializer_context()).data, status=status_code
+        )
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("hashtag", str, description="Only tweets with this hashtag."),
+            OpenApiParameter("q", str, description="Only tweets containing these words."),
+        ]
+    )
+    def list(self, request):
+        queryset = selectors.list_tweets(
+            hashtag=request.query_params.get("hashtag"), q=request.query_params.get("q")
+        )
+        return self.tweet_page(queryset)
+
+    @extend_schema(request=TweetCreateInputSerializer, responses={201: TweetSerializer})
+    def create(self, request):
+        data = validated(TweetCreateInputSerializer, request)
+        tweet = services.create_tweet(
+            author=request.user, text=data.get("text", ""), photos=data["photos"]
+        )
+        return self.render_tweet(tweet, status.HTTP_201_CREATED)
+
+    def retrieve(self, request, pk: int):
+        return self.render_tweet(selectors.get_tweet(tweet_id=pk))
+
+    @extend_schema(request=TweetUpdateInputSerializer, responses={200: TweetSerializer})
+    def partial_update(self, request, pk: int):
+        data = validated(TweetUpdateInputSerializer, request)
+        tweet = services.edit_tweet(editor=request.user, tweet_id=pk, text=data["text"])
+        return self.render_tweet(tweet)
+
+    def destroy(self, request, pk: int):
+        services.delete_tweet(actor=request.user, tweet_id=pk)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(request=None, responses={200: TweetSerializer})
+    @action(detail=True, methods=["post", "delete"], throttle_classes=[throttle("toggle")])
+    def like(self, request, pk: int):
+        toggle = services.like_tweet if request.method == "POST" else services.unlike_tweet
+        return self.render_tweet(toggle(user=request.user, tweet_id=pk))
+
+    @extend_schema(responses={200: UserSummarySerializer(many=True)})
+    @action(detail=True, methods=["get"], permission_classes=[permissions.AllowAny])
+    def likes(self, request, pk: int):
+        page = self.paginate_queryset(selectors.list_likes(tweet_id=pk))
+        users = [like.user for like in page]
+        return self.get_paginated_response(
+            UserSummarySerializer(users, many=True, context=self.get_serializer_context()).data
+        )
+
+    @extend_schema(request=None, responses={200: TweetSerializer})
+    @action(detail=True, methods=["post", "delete"], throttle_classes=[throttle("toggle")])
+    def retweet(self, request, pk: int):
+        toggle = services.retweet if request.method == "POST" else services.undo_retweet
+        return self.render_tweet(toggle(user=request.user, tweet_id=pk))
+
+    @extend_schema(methods=["GET"], responses={200: CommentSerializer(many=True)})
+    @extend_schema(
+        methods=["POST"], request=CommentCreateInputSerializer, responses={201: CommentSerializer}
+    )
+    @action(detail=True, methods=["get", "post"])
+    def comments(self, request, pk: int):
+        viewer = viewer_of(request)
+        context = self.get_serializer_context()
+        if request.method == "POST":
+            data = validated(CommentCreateInputSerializer, request)
+            comment = services.create_comment(author=request.user, tweet_id=pk, text=data["text"])
+            comment = selectors.get_comment_for_display(comment_id=comment.pk, viewer=viewer)
+            return Response(
+                CommentSerializer(comment, context=context).data, status=status.HTTP_201_CREATED
+            )
+        page = self.paginate_queryset(selectors.list_comments(tweet_id=pk, viewer=viewer))
+        return self.get_paginated_response(CommentSerializer(page, many=True, context=context).data)
+
+    @property
+    def cursor_ordering(self) -> str:
+        # Comments read oldest first; every other list here is newest first.
+        return "id" if getattr(self, "action", None) == "comments" else "-id"
+
+
+class CommentViewSet(viewsets.GenericViewSet):
+    serializer_class = CommentSerializer
+    lookup_value_regex = r"\d+"
+    permission_classes = [permissions.IsAuthenticated]
+    throttle_classes = [throttle("post", writes_only=True)]
+
+    def destroy(self, request, pk: int):
+        services.delete_comment(actor=request.user, comment_id=pk)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(request=None, responses={200: CommentSerializer})
+    @action(detail=True, methods=["post", "delete"], throttle_classes=[throttle("toggle")])
+    def like(self, request, pk: int):
+        toggle = services.like_comment if request.method == "POST" else services.unlike_comment
+        comment = toggle(user=request.user, comment_id=pk)
+        comment = selectors.get_comment_for_display(comment_id=comment.pk, viewer=request.user)
+        return Response(CommentSerializer(comment, context=self.get_serializer_context()).data)
+
+
+class UserTweetsViewSet(TweetListMixin, viewsets.GenericViewSet):
+    """GET /users/{username}/tweets/: their tweets and retweets, newest first."""
+
+    serializer_class = TweetSerializer
+    permission_classes = [permissions.AllowAny]
+
+    def list(self, request, username: str):
+        return self.tweet_page(selectors.list_user_tweets(username=username))
+
+
+class TrendViewSet(viewsets.GenericViewSet):
+    """The most used hashtags of the last 24 hours, computed in the background."""
+
+    serializer_class = TrendSerializer
+    permission_classes = [permissions.AllowAny]
+    pagination_class = None
+
+    def list(self, request):
+        return Response(TrendSerializer(selectors.list_trends(), many=True).data)
