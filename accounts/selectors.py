@@ -1,6 +1,6 @@
 """Reads of users and profiles, shared by views, tasks and other apps."""
 
-from django.db.models import BooleanField, Q, QuerySet, Value
+from django.db.models import Q, QuerySet
 from django.db.models.functions import Lower
 
 from accounts.models import User
@@ -10,15 +10,10 @@ SUMMARY_FIELDS = ("id", "username", "display_name", "avatar")
 
 
 def with_viewer_flags(queryset: QuerySet, *, viewer: User | None) -> QuerySet:
-    """Annotate `is_following` and `follows_you` for the viewer, in the same query.
+    """Annotate `is_following` and `follows_you` for the viewer, in the same query."""
+    from friendships.selectors import annotate_viewer_flags
 
-    The friendships app (issue 4) owns follows; until it exists nobody follows anybody,
-    and both flags are a constant false.
-    """
-    return queryset.annotate(
-        is_following=Value(False, output_field=BooleanField()),
-        follows_you=Value(False, output_field=BooleanField()),
-    )
+    return annotate_viewer_flags(queryset, viewer=viewer)
 
 
 def get_profile(*, username: str, viewer: User | None) -> User:

@@ -54,6 +54,8 @@ INSTALLED_APPS = [
     "core",
     "accounts",
     "tweets",
+    "friendships",
+    "newsfeeds",
 ]
 
 MIDDLEWARE = [
@@ -140,7 +142,7 @@ else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
 CELERY_BROKER_URL = env.str(
-    "CELERY_BROKER_URL", default=_redis_db(REDIS_URL, 1) if REDIS_URL else "memory://"
+    "CELERY_BROKER_URL", default=_redis_db(REDIS_URL, 1) if REDIS_URL else "memory://localhost/"
 )
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not REDIS_URL)
 CELERY_TASK_EAGER_PROPAGATES = True
@@ -158,10 +160,27 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Publishing happens after commit inside a request: fail fast when the broker is down and
+# let the reconcilers finish the work, rather than hold the request for kombu's retries.
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.5,
+}
 CELERY_BEAT_SCHEDULE = {
     "compute-trends": {
         "task": "tweets.tasks.compute_trends",
         "schedule": env.int("TRENDS_INTERVAL_SECONDS", default=300),
+    },
+    "reconcile-fanouts": {
+        "task": "newsfeeds.tasks.reconcile_fanouts",
+        "schedule": env.int("NEWSFEED_RECONCILE_INTERVAL_SECONDS", default=60),
+    },
+    "refresh-suggestions": {
+        "task": "friendships.tasks.refresh_suggestions",
+        "schedule": env.int("SUGGESTIONS_INTERVAL_SECONDS", default=6 * 3600),
     },
 }
 
@@ -273,6 +292,20 @@ TWEET_PHOTO_MAX_SIDE = env.int("TWEET_PHOTO_MAX_SIDE", default=4096)
 # --- Trends ------------------------------------------------------------------------------
 TRENDS_WINDOW_HOURS = env.int("TRENDS_WINDOW_HOURS", default=24)
 TRENDS_SIZE = env.int("TRENDS_SIZE", default=20)
+
+# --- Newsfeed (docs/fanout.md) --------------------------------------------------------
+NEWSFEED_FANOUT_BATCH_SIZE = env.int("NEWSFEED_FANOUT_BATCH_SIZE", default=1000)
+NEWSFEED_BACKFILL = env.int("NEWSFEED_BACKFILL", default=50)
+NEWSFEED_CACHE_SIZE = env.int("NEWSFEED_CACHE_SIZE", default=800)
+NEWSFEED_CACHE_TTL = env.int("NEWSFEED_CACHE_TTL", default=24 * 3600)
+# Authors with at least this many followers are not fanned out; followers pull their
+# tweets at read time (the hybrid model).
+NEWSFEED_CELEBRITY_THRESHOLD = env.int("NEWSFEED_CELEBRITY_THRESHOLD", default=10_000)
+# A fan-out still pending after this long is re-enqueued by the reconciler.
+NEWSFEED_RECONCILE_AFTER_SECONDS = env.int("NEWSFEED_RECONCILE_AFTER_SECONDS", default=120)
+
+# --- Suggestions -------------------------------------------------------------------------
+SUGGESTIONS_TTL = env.int("SUGGESTIONS_TTL", default=24 * 3600)
 
 # --- Static and media ------------------------------------------------------------------
 STATIC_URL = env.str("STATIC_URL", default="/static/")

@@ -7,8 +7,10 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from core import views as core_views
 
 api_v1 = [
+    path("", include("friendships.urls")),  # before accounts: /users/suggestions/
     path("", include("accounts.urls")),
     path("", include("tweets.urls")),
+    path("", include("newsfeeds.urls")),
 ]
 
 urlpatterns = [

@@ -144,6 +144,11 @@ class CursorPagination(pagination.BasePagination):
         self.page = page
         return page.items
 
+    def respond(self, request: Request, page: Page, data: list) -> Response:
+        """The paginated response for a page built elsewhere (e.g. the newsfeed's merge)."""
+        self.request, self.page = request, page
+        return self.get_paginated_response(data)
+
     def get_paginated_response(self, data: list) -> Response:
         return Response(self.envelope(data))
 

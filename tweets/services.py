@@ -19,6 +19,7 @@ from django.utils import timezone
 from accounts.models import User
 from core.exceptions import FieldValidationError, PermissionDenied
 from core.images import ProcessedImage, process_image
+from newsfeeds import services as newsfeed_services
 from tweets import selectors
 from tweets.exceptions import CannotEditRetweet
 from tweets.models import (
@@ -139,6 +140,7 @@ def create_tweet(*, author: User, text: str = "", photos: Sequence = ()) -> Twee
             _set_hashtags(tweet, text)
             _set_mentions(tweet, text)
             User.objects.filter(pk=author.pk).update(tweets_count=F("tweets_count") + 1)
+            newsfeed_services.record_tweet(tweet=tweet, author=author)
     except Exception:
         _delete_files(saved)  # Django has no on-rollback hook: clean up by hand
         raise
@@ -184,6 +186,9 @@ def _delete_tweets(tweets: Sequence[Tweet]) -> None:
     for original_id, count in _tally(originals).items():
         Tweet.objects.filter(pk=original_id).update(retweets_count=F("retweets_count") - count)
     files = list(TweetPhoto.objects.filter(tweet_id__in=ids).values_list("image", flat=True))
+    retweet_ids = list(Tweet.objects.filter(retweet_of_id__in=ids).values_list("pk", flat=True))
+    # Feed rows cascade with the tweets; cached feeds are cleaned after commit.
+    newsfeed_services.forget_tweets(tweet_ids=ids + retweet_ids)
     Tweet.objects.filter(pk__in=ids).delete()
     transaction.on_commit(lambda: _delete_files(files))
 
@@ -205,11 +210,12 @@ def retweet(*, user: User, tweet_id: int) -> Tweet:
     original = selectors.get_original(tweet_id=tweet_id)
     try:
         with transaction.atomic():
-            Tweet.objects.create(user=user, retweet_of=original)
+            retweet_row = Tweet.objects.create(user=user, retweet_of=original)
     except IntegrityError:
         return original  # already retweeted: nothing changes
     Tweet.objects.filter(pk=original.pk).update(retweets_count=F("retweets_count") + 1)
     User.objects.filter(pk=user.pk).update(tweets_count=F("tweets_count") + 1)
+    newsfeed_services.record_tweet(tweet=retweet_row, author=user)
     return original
 
 

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class FriendshipsConfig(AppConfig):
+    name = "friendships"
+    verbose_name = "Follows"

@@ -1,0 +1,77 @@
+"""Reads of follows: lists, the viewer's flags, suggestions."""
+
+from django.db.models import Count, Exists, OuterRef, QuerySet
+
+from accounts.models import User
+from core.exceptions import NotFound
+from friendships.models import Friendship
+
+
+def get_active_user(*, username: str) -> User:
+    user = User.objects.filter(username__iexact=username, is_active=True).first()
+    if user is None:
+        raise NotFound("No user with that username.")
+    return user
+
+
+def annotate_viewer_flags(queryset: QuerySet, *, viewer: User | None) -> QuerySet:
+    """`is_following` (viewer follows them) and `follows_you` (they follow the viewer) as
+    EXISTS subqueries in the same query."""
+    if viewer is None:
+        from django.db.models import BooleanField, Value
+
+        false = Value(False, output_field=BooleanField())
+        return queryset.annotate(is_following=false, follows_you=false)
+    return queryset.annotate(
+        is_following=Exists(
+            Friendship.objects.filter(follower_id=viewer.pk, followee_id=OuterRef("pk"))
+        ),
+        follows_you=Exists(
+            Friendship.objects.filter(follower_id=OuterRef("pk"), followee_id=viewer.pk)
+        ),
+    )
+
+
+def list_followers(*, username: str) -> QuerySet:
+    """Friendship rows whose followee is the user, most recent first (paginate by id)."""
+    user = get_active_user(username=username)
+    return Friendship.objects.filter(followee=user, follower__is_active=True).select_related(
+        "follower"
+    )
+
+
+def list_following(*, username: str) -> QuerySet:
+    user = get_active_user(username=username)
+    return Friendship.objects.filter(follower=user, followee__is_active=True).select_related(
+        "followee"
+    )
+
+
+def followee_ids(*, user_id: int) -> QuerySet:
+    return Friendship.objects.filter(follower_id=user_id).values("followee_id")
+
+
+def compute_suggestions(*, user: User, limit: int = 20) -> list[int]:
+    """Ids of users worth following: friends of friends ranked by how many of the user's
+    follows follow them, then popular accounts; never the user or someone followed."""
+    followed = followee_ids(user_id=user.pk)
+    friends_of_friends = (
+        Friendship.objects.filter(follower_id__in=followed, followee__is_active=True)
+        .exclude(followee_id=user.pk)
+        .exclude(followee_id__in=followed)
+        .values("followee_id")
+        .annotate(mutual=Count("id"))
+        .order_by("-mutual", "followee_id")[:limit]
+    )
+    ids = [row["followee_id"] for row in friends_of_friends]
+    if len(ids) < limit:
+        popular = (
+            User.objects.filter(is_active=True)
+            .exclude(pk=user.pk)
+            .exclude(pk__in=followed)
+            .exclude(pk__in=ids)
+            .order_by("-followers_count", "id")
+            .values_list("pk", flat=True)[: limit - len(ids)]
+        )
+        ids += list(popular)
+    return ids

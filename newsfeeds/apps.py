@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class NewsfeedsConfig(AppConfig):
+    name = "newsfeeds"
+    verbose_name = "Newsfeeds"

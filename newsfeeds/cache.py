@@ -1,0 +1,136 @@
+"""The feed cache: one Redis sorted set of tweet ids per user, newest last by score.
+
+A cached feed always holds the user's newest tweets (up to NEWSFEED_CACHE_SIZE) with no
+gaps: it is built whole from the table, and fan-out adds to feeds that are already cached
+(never creating a partial one). A sentinel member 0 marks a feed cached down to its very
+first tweet; trimming drops it first, since it has the lowest score. Any Redis error makes
+the cache report "not covered", and the caller reads the table: same results, slower.
+"""
+
+import logging
+from collections.abc import Iterable, Sequence
+
+import redis
+from django.conf import settings
+
+from core.redis import get_redis, key_prefix
+
+logger = logging.getLogger(__name__)
+
+BOTTOM = 0
+
+# Add a tweet to a feed only if that feed is cached, then trim it to the cap.
+PUSH = """
+if redis.call('EXISTS', KEYS[1]) == 1 then
+  redis.call('ZADD', KEYS[1], ARGV[1], ARGV[1])
+  local extra = redis.call('ZCARD', KEYS[1]) - tonumber(ARGV[2])
+  if extra > 0 then redis.call('ZREMRANGEBYRANK', KEYS[1], 0, extra - 1) end
+  return 1
+end
+return 0
+"""
+
+
+def feed_key(user_id: int) -> str:
+    return f"{key_prefix()}:feed:{user_id}"
+
+
+def _cap() -> int:
+    return settings.NEWSFEED_CACHE_SIZE
+
+
+def push(tweet_id: int, user_ids: Iterable[int]) -> None:
+    """Add `tweet_id` to the cached feeds of these users (one round trip, pipelined)."""
+    client = get_redis()
+    if client is None:
+        return
+    try:
+        script = client.register_script(PUSH)
+        pipe = client.pipeline(transaction=False)
+        for user_id in user_ids:
+            script(keys=[feed_key(user_id)], args=[tweet_id, _cap()], client=pipe)
+        pipe.execute()
+    except redis.RedisError:
+        logger.warning("feed cache push of %s failed; readers fall back to the table", tweet_id)
+
+
+def remove(tweet_ids: Sequence[int], user_ids: Iterable[int]) -> None:
+    client = get_redis()
+    if client is None or not tweet_ids:
+        return
+    try:
+        pipe = client.pipeline(transaction=False)
+        for user_id in user_ids:
+            pipe.zrem(feed_key(user_id), *tweet_ids)
+        pipe.execute()
+    except redis.RedisError:
+        logger.warning("feed cache removal failed; dropping the affected feeds")
+        invalidate(user_ids)
+
+
+def invalidate(user_ids: Iterable[int]) -> None:
+    client = get_redis()
+    if client is None:
+        return
+    keys = [feed_key(user_id) for user_id in user_ids]
+    if not keys:
+        return
+    try:
+        client.delete(*keys)
+    except redis.RedisError:
+        logger.warning("feed cache invalidation failed for %d feeds", len(keys))
+
+
+def store(user_id: int, tweet_ids: Sequence[int], *, complete: bool) -> None:
+    """Replace a user's cached feed with these ids (newest NEWSFEED_CACHE_SIZE at most)."""
+    client = get_redis()
+    if client is None:
+        return
+    members = {str(tweet_id): tweet_id for tweet_id in tweet_ids}
+    if complete:
+        members[str(BOTTOM)] = BOTTOM
+    try:
+        pipe = client.pipeline(transaction=True)
+        key = feed_key(user_id)
+        pipe.delete(key)
+        if members:
+            pipe.zadd(key, members)
+        pipe.expire(key, settings.NEWSFEED_CACHE_TTL)
+        pipe.execute()
+    except redis.RedisError:
+        logger.warning("feed cache store failed for user %s", user_id)
+
+
+def read(
+    user_id: int, *, after: int | None, before: int | None, reverse: bool, limit: int
+) -> list[int] | None:
+    """Tweet ids of a cached feed, newest first, in (`before`, `after`) exclusive; with
+    `reverse`, the `limit` oldest ids above `before`, oldest first. None when the feed is
+    not cached or the cache does not reach far enough back to answer for sure."""
+    client = get_redis()
+    if client is None:
+        return None
+    key = feed_key(user_id)
+    try:
+        if reverse:
+            pipe = client.pipeline(transaction=False)
+            pipe.exists(key)
+            lower = f"({before}" if before is not None else f"({BOTTOM}"
+            upper = f"({after}" if after is not None else "+inf"
+            pipe.zrangebyscore(key, lower, upper, start=0, num=limit)
+            exists, raw = pipe.execute()
+            if not exists:
+                return None
+            return [int(member) for member in raw if int(member) != BOTTOM]
+        upper = f"({after}" if after is not None else "+inf"
+        lower = f"({before}" if before is not None else "-inf"
+        raw = client.zrevrangebyscore(key, upper, lower, start=0, num=limit + 1)
+    except redis.RedisError:
+        logger.warning("feed cache read failed for user %s; using the table", user_id)
+        return None
+    ids = [int(member) for member in raw]
+    if BOTTOM in ids:
+        return [tweet_id for tweet_id in ids if tweet_id != BOTTOM][:limit]
+    if len(ids) >= limit:
+        return ids[:limit]
+    return None  # not cached, or cached but not reaching this far back

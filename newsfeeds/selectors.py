@@ -1,0 +1,73 @@
+"""The home timeline read path.
+
+A page is the merge of two sources, walked with the same keyset cursor (tweet ids):
+- pushed: the user's NewsFeed rows, read from the Redis sorted set when it covers the page,
+  else from the table (and the cache rebuilt on a miss);
+- pulled: recent tweets of followed large accounts, whose fan-out was skipped.
+Then the page is hydrated in a fixed number of queries, whatever its size or the number
+of accounts followed.
+"""
+
+from django.conf import settings
+
+from accounts.models import User
+from core.pagination import Cursor, Page, paginate_keys
+from core.redis import get_redis
+from friendships.selectors import followee_ids
+from newsfeeds import cache
+from newsfeeds.models import Fanout, NewsFeed
+from tweets.models import Tweet
+from tweets.selectors import TWEET_RELATED, hydrate_tweets
+
+
+def _table_ids(user_id: int, after, before, reverse: bool, limit: int) -> list[int]:
+    rows = NewsFeed.objects.filter(user_id=user_id)
+    if after is not None:
+        rows = rows.filter(tweet_id__lt=after)
+    if before is not None:
+        rows = rows.filter(tweet_id__gt=before)
+    rows = rows.order_by("tweet_id" if reverse else "-tweet_id")
+    return list(rows.values_list("tweet_id", flat=True)[:limit])
+
+
+def _pushed_ids(user_id: int, after, before, reverse: bool, limit: int) -> list[int]:
+    ids = cache.read(user_id, after=after, before=before, reverse=reverse, limit=limit)
+    if ids is not None:
+        return ids
+    if get_redis() is not None and after is None and before is None:
+        # A miss on the first page: rebuild the cached feed from the table in one query,
+        # and answer from what was just read.
+        size = settings.NEWSFEED_CACHE_SIZE
+        newest = _table_ids(user_id, None, None, False, size + 1)
+        cache.store(user_id, newest[:size], complete=len(newest) <= size)
+        return newest[:limit]
+    return _table_ids(user_id, after, before, reverse, limit)
+
+
+def _pulled_ids(user_id: int, after, before, reverse: bool, limit: int) -> list[int]:
+    """Tweets of followed accounts that were not fanned out (large accounts)."""
+    rows = Fanout.objects.filter(status=Fanout.SKIPPED, author_id__in=followee_ids(user_id=user_id))
+    if after is not None:
+        rows = rows.filter(tweet_id__lt=after)
+    if before is not None:
+        rows = rows.filter(tweet_id__gt=before)
+    rows = rows.order_by("tweet_id" if reverse else "-tweet_id")
+    return list(rows.values_list("tweet_id", flat=True)[:limit])
+
+
+def get_feed_page(*, user: User, cursor: Cursor | None, page_size: int) -> Page:
+    """One page of the user's home timeline, hydrated (tweets in `page.items`)."""
+
+    def fetch(after, before, reverse: bool, limit: int) -> list[int]:
+        merged = set(_pushed_ids(user.pk, after, before, reverse, limit))
+        merged.update(_pulled_ids(user.pk, after, before, reverse, limit))
+        return sorted(merged, reverse=not reverse)[:limit]
+
+    page = paginate_keys(
+        fetch, key_of=lambda tweet_id: tweet_id, cursor=cursor, page_size=page_size
+    )
+    tweets = Tweet.objects.select_related(*TWEET_RELATED).in_bulk(page.items)
+    # A tweet deleted between the two reads is simply absent from this page.
+    page.items = [tweets[tweet_id] for tweet_id in page.items if tweet_id in tweets]
+    hydrate_tweets(page.items, viewer=user)
+    return page

@@ -1,0 +1,172 @@
+"""Writes to home timelines: the author's own row, fan-out in batches, backfill on follow,
+removal on unfollow and delete, and the reconciler that finishes lost fan-outs."""
+
+import logging
+from collections.abc import Sequence
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import User
+from core.tasks import enqueue_on_commit
+from friendships.models import Friendship
+from newsfeeds import cache
+from newsfeeds.models import Fanout, FanoutBatch, NewsFeed
+from tweets.models import Tweet
+
+logger = logging.getLogger(__name__)
+
+
+def _is_large_account(author: User) -> bool:
+    return author.followers_count >= settings.NEWSFEED_CELEBRITY_THRESHOLD
+
+
+def record_tweet(*, tweet: Tweet, author: User) -> Fanout:
+    """In the tweet's own transaction: put it in the author's feed and record its fan-out
+    (pending, or skipped for a large account whose followers pull it at read time). The
+    fan-out is enqueued after commit; if that message is lost the reconciler resends it."""
+    NewsFeed.objects.create(user=author, tweet=tweet, author=author)
+    status = Fanout.SKIPPED if _is_large_account(author) else Fanout.PENDING
+    fanout = Fanout.objects.create(tweet=tweet, author=author, status=status)
+    transaction.on_commit(lambda: cache.push(tweet.pk, [author.pk]))
+    if status == Fanout.PENDING:
+        from newsfeeds import tasks
+
+        enqueue_on_commit(tasks.fanout_tweet, tweet.pk)
+    return fanout
+
+
+def forget_tweets(*, tweet_ids: Sequence[int]) -> None:
+    """Before tweets are deleted (their rows cascade): drop them from cached feeds after
+    commit."""
+    if not tweet_ids:
+        return
+    readers = list(
+        NewsFeed.objects.filter(tweet_id__in=tweet_ids).values_list("user_id", flat=True).distinct()
+    )
+    ids = list(tweet_ids)
+    transaction.on_commit(lambda: cache.remove(ids, readers))
+
+
+def dispatch_fanout(*, tweet_id: int) -> list[int]:
+    """Split a pending fan-out into follower batches (once) and return the ids of batches
+    still to deliver. Safe to call again: existing batches are reused, done ones skipped."""
+    with transaction.atomic():
+        fanout = (
+            Fanout.objects.select_for_update()
+            .filter(tweet_id=tweet_id, status=Fanout.PENDING)
+            .first()
+        )
+        if fanout is None:
+            return []  # deleted, done or skipped meanwhile
+        fanout.attempts += 1
+        fanout.save(update_fields=["attempts"])
+        if not fanout.batches.exists():
+            _create_batches(fanout)
+        pending = list(fanout.batches.filter(done_at__isnull=True).values_list("pk", flat=True))
+        if not pending:
+            _complete(fanout)
+    return pending
+
+
+def _create_batches(fanout: Fanout) -> None:
+    """Follower-id ranges of NEWSFEED_FANOUT_BATCH_SIZE each, over the followers as of now."""
+    size = settings.NEWSFEED_FANOUT_BATCH_SIZE
+    follower_ids = (
+        Friendship.objects.filter(followee_id=fanout.author_id)
+        .order_by("follower_id")
+        .values_list("follower_id", flat=True)
+    )
+    batches: list[FanoutBatch] = []
+    after = 0
+    chunk: list[int] = []
+    for follower_id in follower_ids.iterator(chunk_size=10_000):
+        chunk.append(follower_id)
+        if len(chunk) == size:
+            batches.append(FanoutBatch(fanout=fanout, after_id=after, last_id=chunk[-1]))
+            after, chunk = chunk[-1], []
+    if chunk:
+        batches.append(FanoutBatch(fanout=fanout, after_id=after, last_id=chunk[-1]))
+    FanoutBatch.objects.bulk_create(batches)
+
+
+def _complete(fanout: Fanout) -> None:
+    Fanout.objects.filter(pk=fanout.pk, status=Fanout.PENDING).update(
+        status=Fanout.DONE, completed_at=timezone.now()
+    )
+
+
+def deliver_batch(*, batch_id: int) -> int:
+    """Insert the tweet into the feeds of one batch of followers. Idempotent: rows are
+    keyed by (user, tweet), so a redelivered or retried batch inserts nothing new.
+    Returns how many followers the batch covered."""
+    batch = FanoutBatch.objects.select_related("fanout").filter(pk=batch_id).first()
+    if batch is None or batch.done_at is not None:
+        return 0
+    fanout = batch.fanout
+    follower_ids = list(
+        Friendship.objects.filter(
+            followee_id=fanout.author_id,
+            follower_id__gt=batch.after_id,
+            follower_id__lte=batch.last_id,
+        ).values_list("follower_id", flat=True)
+    )
+    with transaction.atomic():
+        if not Tweet.objects.filter(pk=fanout.tweet_id).exists():
+            return 0  # deleted while queued
+        NewsFeed.objects.bulk_create(
+            [
+                NewsFeed(user_id=user_id, tweet_id=fanout.tweet_id, author_id=fanout.author_id)
+                for user_id in follower_ids
+            ],
+            ignore_conflicts=True,
+            batch_size=1000,
+        )
+        FanoutBatch.objects.filter(pk=batch.pk, done_at__isnull=True).update(done_at=timezone.now())
+        if not FanoutBatch.objects.filter(fanout=fanout, done_at__isnull=True).exists():
+            _complete(fanout)
+        tweet_id = fanout.tweet_id
+        transaction.on_commit(lambda: cache.push(tweet_id, follower_ids))
+    return len(follower_ids)
+
+
+def backfill(*, follower: User, followee: User) -> None:
+    """Bring the followee's recent tweets into the follower's feed (on follow)."""
+    recent = list(
+        Tweet.objects.filter(user=followee)
+        .order_by("-id")
+        .values_list("pk", flat=True)[: settings.NEWSFEED_BACKFILL]
+    )
+    NewsFeed.objects.bulk_create(
+        [NewsFeed(user=follower, tweet_id=tweet_id, author=followee) for tweet_id in recent],
+        ignore_conflicts=True,
+    )
+    transaction.on_commit(lambda: cache.invalidate([follower.pk]))
+
+
+def remove_author(*, follower: User, followee: User) -> None:
+    """Take the followee's tweets out of the follower's feed (on unfollow)."""
+    NewsFeed.objects.filter(user=follower, author=followee).delete()
+    transaction.on_commit(lambda: cache.invalidate([follower.pk]))
+
+
+def reconcile_fanouts(*, older_than: timedelta | None = None, limit: int = 500) -> int:
+    """Re-enqueue fan-outs still pending after `older_than` (a lost message, a broker that
+    was down at posting time, a Redis that lost its queue). Returns how many."""
+    older_than = older_than or timedelta(seconds=settings.NEWSFEED_RECONCILE_AFTER_SECONDS)
+    from newsfeeds import tasks
+
+    stale = list(
+        Fanout.objects.filter(status=Fanout.PENDING, created_at__lt=timezone.now() - older_than)
+        .order_by("created_at")
+        .values_list("tweet_id", flat=True)[:limit]
+    )
+    for tweet_id in stale:
+        try:
+            tasks.fanout_tweet.apply_async(args=(tweet_id,))
+        except Exception:
+            logger.exception("reconciler could not enqueue fan-out of %s", tweet_id)
+            break
+    return len(stale)
