@@ -23,6 +23,7 @@ from accounts.tokens import (
 )
 from core.exceptions import FieldValidationError
 from core.images import process_image
+from core.realtime import close_user_sockets_on_commit
 
 PROFILE_FIELDS = ("display_name", "bio", "location", "website")
 
@@ -145,9 +146,12 @@ def refresh_tokens(*, refresh: str) -> dict[str, str]:
 
 
 def logout(*, refresh: str) -> None:
-    """Revoke this refresh token. Access tokens expire on their own (5 minutes)."""
+    """Revoke this refresh token and close the user's open sockets (access tokens cannot be
+    revoked; they expire on their own within minutes)."""
     token = _load_refresh(refresh)
-    _revoke(token)
+    with transaction.atomic():
+        _revoke(token)
+        close_user_sockets_on_commit(token.get(jwt_settings.USER_ID_CLAIM))
 
 
 def revoke_all_tokens(*, user: User) -> int:
@@ -158,6 +162,14 @@ def revoke_all_tokens(*, user: User) -> int:
     rows = [BlacklistedToken(token=outstanding) for outstanding in pending]
     BlacklistedToken.objects.bulk_create(rows, ignore_conflicts=True)
     return len(rows)
+
+
+@transaction.atomic
+def deactivate_user(*, user: User) -> None:
+    """Lock the account out: no login, every refresh token revoked, sockets closed."""
+    User.objects.filter(pk=user.pk).update(is_active=False)
+    revoke_all_tokens(user=user)
+    close_user_sockets_on_commit(user.pk)
 
 
 # --- email verification ------------------------------------------------------------------
@@ -203,6 +215,7 @@ def change_password(*, user: User, old_password: str, new_password: str) -> None
     user.set_password(new_password)
     user.save(update_fields=["password"])
     revoke_all_tokens(user=user)
+    close_user_sockets_on_commit(user.pk)
 
 
 def request_password_reset(*, email: str) -> None:
@@ -226,6 +239,7 @@ def confirm_password_reset(*, uid: str, token: str, new_password: str) -> User:
     user.email_verified = True
     user.save(update_fields=["password", "email_verified"])
     revoke_all_tokens(user=user)
+    close_user_sockets_on_commit(user.pk)
     return user
 
 

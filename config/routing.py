@@ -1,3 +1,9 @@
 """WebSocket routes. Apps that own a socket add their patterns here."""
 
-websocket_urlpatterns: list = []
+from django.urls import path
+
+from notifications.consumers import StreamConsumer
+
+websocket_urlpatterns = [
+    path("ws/stream/", StreamConsumer.as_asgi()),
+]

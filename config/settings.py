@@ -56,6 +56,8 @@ INSTALLED_APPS = [
     "tweets",
     "friendships",
     "newsfeeds",
+    "notifications",
+    "messaging",
 ]
 
 MIDDLEWARE = [
@@ -126,7 +128,15 @@ if REDIS_URL:
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             "CONFIG": {
-                "hosts": [env.str("CHANNEL_LAYER_URL", default=REDIS_URL)],
+                # Short timeouts: a push that cannot reach Redis is dropped (and logged)
+                # rather than holding the request; REST is the source of truth.
+                "hosts": [
+                    {
+                        "address": env.str("CHANNEL_LAYER_URL", default=REDIS_URL),
+                        "socket_connect_timeout": 1,
+                        "socket_timeout": 2,
+                    }
+                ],
                 "capacity": 200,
                 "expiry": 30,
             },

@@ -11,6 +11,8 @@ api_v1 = [
     path("", include("accounts.urls")),
     path("", include("tweets.urls")),
     path("", include("newsfeeds.urls")),
+    path("", include("notifications.urls")),
+    path("", include("messaging.urls")),
 ]
 
 urlpatterns = [

@@ -9,6 +9,8 @@ from friendships.exceptions import CannotFollowSelf
 from friendships.models import Friendship
 from friendships.selectors import get_active_user
 from newsfeeds import services as newsfeed_services
+from notifications import services as notification_services
+from notifications.models import Verb
 
 
 @transaction.atomic
@@ -25,6 +27,7 @@ def follow_user(*, follower: User, username: str) -> User:
     User.objects.filter(pk=followee.pk).update(followers_count=F("followers_count") + 1)
     User.objects.filter(pk=follower.pk).update(following_count=F("following_count") + 1)
     newsfeed_services.backfill(follower=follower, followee=followee)
+    notification_services.notify(recipient_id=followee.pk, actor=follower, verb=Verb.FOLLOWED)
     return followee
 
 

@@ -20,6 +20,8 @@ from accounts.models import User
 from core.exceptions import FieldValidationError, PermissionDenied
 from core.images import ProcessedImage, process_image
 from newsfeeds import services as newsfeed_services
+from notifications import services as notification_services
+from notifications.models import Verb
 from tweets import selectors
 from tweets.exceptions import CannotEditRetweet
 from tweets.models import (
@@ -95,29 +97,40 @@ def _delete_files(names: Sequence[str]) -> None:
 
 def _set_hashtags(tweet: Tweet, text: str) -> None:
     names = parse_hashtags(text)
-    TweetHashtag.objects.filter(tweet=tweet).exclude(hashtag__name__in=names).delete()
+    # Rows are rewritten in the order the tags appear in the text: readers list a tweet's
+    # hashtags by row id, so keeping rows of an earlier version would reorder them.
+    TweetHashtag.objects.filter(tweet=tweet).delete()
     if not names:
         return
     Hashtag.objects.bulk_create([Hashtag(name=name) for name in names], ignore_conflicts=True)
-    hashtags = Hashtag.objects.filter(name__in=names)
+    by_name = {tag.name: tag for tag in Hashtag.objects.filter(name__in=names)}
     TweetHashtag.objects.bulk_create(
-        [TweetHashtag(tweet=tweet, hashtag=tag, created_at=tweet.created_at) for tag in hashtags],
-        ignore_conflicts=True,
+        [
+            TweetHashtag(tweet=tweet, hashtag=by_name[name], created_at=tweet.created_at)
+            for name in names
+        ]
     )
 
 
 def _set_mentions(tweet: Tweet, text: str) -> list[User]:
     """Store mentions of existing, active users; return those newly mentioned."""
     usernames = parse_mentions(text)
-    users = list(
+    found = (
         User.objects.alias(lower=Lower("username")).filter(lower__in=usernames, is_active=True)
         if usernames
         else []
     )
+    # In the order of the text (the database returns them in any order).
+    position = {username: index for index, username in enumerate(usernames)}
+    users = sorted(found, key=lambda user: position.get(user.username.lower(), len(position)))
     Mention.objects.filter(tweet=tweet).exclude(user__in=users).delete()
     existing = set(Mention.objects.filter(tweet=tweet).values_list("user_id", flat=True))
     new = [user for user in users if user.pk not in existing]
     Mention.objects.bulk_create([Mention(tweet=tweet, user=user) for user in new])
+    for user in new:
+        notification_services.notify(
+            recipient_id=user.pk, actor=tweet.user, verb=Verb.MENTIONED, tweet_id=tweet.pk
+        )
     return new
 
 
@@ -216,6 +229,9 @@ def retweet(*, user: User, tweet_id: int) -> Tweet:
     Tweet.objects.filter(pk=original.pk).update(retweets_count=F("retweets_count") + 1)
     User.objects.filter(pk=user.pk).update(tweets_count=F("tweets_count") + 1)
     newsfeed_services.record_tweet(tweet=retweet_row, author=user)
+    notification_services.notify(
+        recipient_id=original.user_id, actor=user, verb=Verb.RETWEETED, tweet_id=original.pk
+    )
     return original
 
 
@@ -247,6 +263,9 @@ def like_tweet(*, user: User, tweet_id: int) -> Tweet:
     tweet = selectors.get_original(tweet_id=tweet_id)
     if _insert_like(user=user, tweet=tweet):
         Tweet.objects.filter(pk=tweet.pk).update(likes_count=F("likes_count") + 1)
+        notification_services.notify(
+            recipient_id=tweet.user_id, actor=user, verb=Verb.LIKED_TWEET, tweet_id=tweet.pk
+        )
     return tweet
 
 
@@ -264,6 +283,13 @@ def like_comment(*, user: User, comment_id: int) -> Comment:
     comment = selectors.get_comment(comment_id=comment_id)
     if _insert_like(user=user, comment=comment):
         Comment.objects.filter(pk=comment.pk).update(likes_count=F("likes_count") + 1)
+        notification_services.notify(
+            recipient_id=comment.user_id,
+            actor=user,
+            verb=Verb.LIKED_COMMENT,
+            tweet_id=comment.tweet_id,
+            comment_id=comment.pk,
+        )
     return comment
 
 
@@ -285,6 +311,13 @@ def create_comment(*, author: User, tweet_id: int, text: str) -> Comment:
     tweet = selectors.get_original(tweet_id=tweet_id)
     comment = Comment.objects.create(tweet=tweet, user=author, text=_clean_text(text))
     Tweet.objects.filter(pk=tweet.pk).update(comments_count=F("comments_count") + 1)
+    notification_services.notify(
+        recipient_id=tweet.user_id,
+        actor=author,
+        verb=Verb.COMMENTED,
+        tweet_id=tweet.pk,
+        comment_id=comment.pk,
+    )
     return comment
 
 

@@ -1,0 +1,74 @@
+"""The one way code pushes to clients: `send_to_user_on_commit`.
+
+Events go to the channel group `user.<id>`, which every socket of that user joins. Delivery
+is at most once (channel layers drop silently when full or down), so everything pushed is
+stored first and readable over REST; a push failure never breaks the request that caused
+it (RELIABILITY.md trap 4).
+"""
+
+import logging
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import transaction
+
+logger = logging.getLogger(__name__)
+
+Event = dict[str, Any]
+
+
+def user_group(user_id: int) -> str:
+    return f"user.{user_id}"
+
+
+async def _group_send_many(messages: list[tuple[str, dict]]) -> None:
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    for group, message in messages:
+        await layer.group_send(group, message)
+
+
+def send_now(user_ids: Iterable[int], event: Event, *, kind: str = "stream.event") -> None:
+    """Push `event` to every socket of these users, now. Errors are logged, not raised."""
+    messages = [(user_group(user_id), {"type": kind, "event": event}) for user_id in user_ids]
+    if not messages:
+        return
+    try:
+        async_to_sync(_group_send_many)(messages)
+    except Exception:
+        logger.warning("real-time push of %s to %d users failed", event.get("type"), len(messages))
+
+
+def send_to_user_on_commit(user_id: int, event: Event | Callable[[], Event]) -> None:
+    """After the current transaction commits, push `event` to the user's sockets.
+
+    `event` may be a callable, evaluated after commit (e.g. to include a fresh unread
+    count). Nothing is sent if the transaction rolls back.
+    """
+    send_to_users_on_commit([user_id], event)
+
+
+def send_to_users_on_commit(user_ids: Iterable[int], event: Event | Callable[[], Event]) -> None:
+    ids = list(user_ids)
+
+    def send() -> None:
+        try:
+            payload = event() if callable(event) else event
+        except Exception:
+            logger.exception("could not build a real-time event")
+            return
+        send_now(ids, payload)
+
+    transaction.on_commit(send)
+
+
+def close_user_sockets_on_commit(user_id: int) -> None:
+    """Close every open socket of the user (logout, password change, deactivation)."""
+
+    def send() -> None:
+        send_now([user_id], {"type": "close"}, kind="stream.close")
+
+    transaction.on_commit(send)

@@ -1,0 +1,78 @@
+"""Direct messages: one conversation per pair, messages, read markers. A new message is
+stored with its notification in one transaction and pushed after commit."""
+
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+
+from accounts.models import User
+from core.realtime import send_to_users_on_commit
+from friendships.selectors import get_active_user
+from messaging.exceptions import CannotMessageSelf
+from messaging.models import Conversation, ConversationMember, Message
+from notifications import services as notification_services
+from notifications.models import Verb
+
+
+def get_or_create_conversation(*, user: User, username: str) -> tuple[Conversation, bool]:
+    """The one-to-one conversation between the user and `username`; created if needed."""
+    other = get_active_user(username=username)
+    if other.pk == user.pk:
+        raise CannotMessageSelf()
+    low, high = sorted((user.pk, other.pk))
+    existing = Conversation.objects.filter(user_low_id=low, user_high_id=high).first()
+    if existing is not None:
+        return existing, False
+    try:
+        with transaction.atomic():
+            conversation = Conversation.objects.create(user_low_id=low, user_high_id=high)
+            conversation.activity = -conversation.pk
+            conversation.save(update_fields=["activity"])
+            ConversationMember.objects.bulk_create(
+                [
+                    ConversationMember(conversation=conversation, user_id=low),
+                    ConversationMember(conversation=conversation, user_id=high),
+                ]
+            )
+    except IntegrityError:
+        # Both users opened it at the same moment: the other request created it.
+        return Conversation.objects.get(user_low_id=low, user_high_id=high), False
+    return conversation, True
+
+
+@transaction.atomic
+def send_message(*, sender: User, conversation: Conversation, text: str) -> Message:
+    """Store a message, notify the other participant, push it to both participants'
+    sockets after commit."""
+    message = Message.objects.create(conversation=conversation, sender=sender, text=text)
+    Conversation.objects.filter(pk=conversation.pk).update(
+        last_message=message, activity=message.pk
+    )
+    ConversationMember.objects.filter(conversation=conversation, user=sender).update(
+        last_read_message_id=message.pk
+    )
+    other_id = (
+        conversation.user_high_id
+        if sender.pk == conversation.user_low_id
+        else conversation.user_low_id
+    )
+    notification_services.notify(recipient_id=other_id, actor=sender, verb=Verb.MESSAGE)
+
+    def event() -> dict:
+        from messaging.serializers import MessageSerializer
+
+        return {
+            "type": "message",
+            "conversation_id": conversation.pk,
+            "message": MessageSerializer(message).data,
+        }
+
+    send_to_users_on_commit([other_id, sender.pk], event)
+    return message
+
+
+@transaction.atomic
+def mark_conversation_read(*, user: User, conversation: Conversation) -> None:
+    latest = Message.objects.filter(conversation=conversation).aggregate(m=Max("id"))["m"] or 0
+    ConversationMember.objects.filter(
+        conversation=conversation, user=user, last_read_message_id__lt=latest
+    ).update(last_read_message_id=latest)

@@ -1,0 +1,78 @@
+from drf_spectacular.utils import extend_schema
+from rest_framework import permissions, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from core.throttling import throttle
+from messaging import selectors, services
+from messaging.serializers import (
+    ConversationCreateInputSerializer,
+    ConversationSerializer,
+    MessageCreateInputSerializer,
+    MessageSerializer,
+)
+
+
+class ConversationViewSet(viewsets.GenericViewSet):
+    """One-to-one conversations and their messages. Only participants see them (404)."""
+
+    serializer_class = ConversationSerializer
+    permission_classes = [permissions.IsAuthenticated]
+    throttle_classes = [throttle("post", writes_only=True)]
+    lookup_value_regex = r"\d+"
+
+    @property
+    def cursor_ordering(self) -> str:
+        return "-id" if getattr(self, "action", None) == "messages" else "-activity"
+
+    def list(self, request):
+        page = self.paginate_queryset(selectors.list_conversations(user=request.user))
+        data = ConversationSerializer(page, many=True, context=self.get_serializer_context()).data
+        return self.get_paginated_response(data)
+
+    @extend_schema(
+        request=ConversationCreateInputSerializer,
+        responses={200: ConversationSerializer, 201: ConversationSerializer},
+    )
+    def create(self, request):
+        serializer = ConversationCreateInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        conversation, created = services.get_or_create_conversation(
+            user=request.user, username=serializer.validated_data["username"]
+        )
+        conversation = selectors.access_conversation(
+            user=request.user, conversation_id=conversation.pk
+        )
+        return Response(
+            ConversationSerializer(conversation, context=self.get_serializer_context()).data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )
+
+    @extend_schema(methods=["GET"], responses={200: MessageSerializer(many=True)})
+    @extend_schema(
+        methods=["POST"], request=MessageCreateInputSerializer, responses={201: MessageSerializer}
+    )
+    @action(detail=True, methods=["get", "post"])
+    def messages(self, request, pk: int):
+        conversation = selectors.access_conversation(user=request.user, conversation_id=pk)
+        context = self.get_serializer_context()
+        if request.method == "POST":
+            serializer = MessageCreateInputSerializer(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            message = services.send_message(
+                sender=request.user,
+                conversation=conversation,
+                text=serializer.validated_data["text"],
+            )
+            return Response(
+                MessageSerializer(message, context=context).data, status=status.HTTP_201_CREATED
+            )
+        page = self.paginate_queryset(selectors.list_messages(conversation=conversation))
+        return self.get_paginated_response(MessageSerializer(page, many=True, context=context).data)
+
+    @extend_schema(request=None, responses={204: None})
+    @action(detail=True, methods=["post"])
+    def read(self, request, pk: int):
+        conversation = selectors.access_conversation(user=request.user, conversation_id=pk)
+        services.mark_conversation_read(user=request.user, conversation=conversation)
+        return Response(status=status.HTTP_204_NO_CONTENT)

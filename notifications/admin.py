@@ -1,0 +1,15 @@
+from django.contrib import admin
+
+from notifications.models import Notification
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = ("id", "recipient", "actor", "verb", "unread", "created_at")
+    list_filter = ("verb", "unread", "created_at")
+    search_fields = ("recipient__username", "actor__username")
+    raw_id_fields = ("recipient", "actor", "tweet", "comment")
+    readonly_fields = ("dedupe_key", "created_at")
+
+    def has_add_permission(self, request) -> bool:
+        return False

@@ -1,0 +1,81 @@
+"""The real-time stream: ws://HOST/ws/stream/?token=<access JWT>.
+
+Thin: authenticate, join the user's group, forward events. Every socket of a user joins
+`user.<id>`, so a phone and a browser both get each event.
+"""
+
+import logging
+from urllib.parse import parse_qs
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.settings import api_settings as jwt_settings
+from rest_framework_simplejwt.tokens import AccessToken
+from rest_framework_simplejwt.utils import get_md5_hash_password
+
+from accounts.models import User
+from core.realtime import user_group
+
+logger = logging.getLogger(__name__)
+
+UNAUTHORIZED = 4401
+
+
+@database_sync_to_async
+def user_for_token(raw: str) -> User | None:
+    """The active user an access token belongs to, or None for a bad, expired or revoked
+    token (revoked: issued before the last password change)."""
+    try:
+        token = AccessToken(raw)
+    except TokenError:
+        return None
+    user = User.objects.filter(pk=token.get(jwt_settings.USER_ID_CLAIM), is_active=True).first()
+    if user is None:
+        return None
+    if token.get(jwt_settings.REVOKE_TOKEN_CLAIM) != get_md5_hash_password(user.password):
+        return None
+    return user
+
+
+class StreamConsumer(AsyncJsonWebsocketConsumer):
+    group: str | None = None
+
+    async def connect(self) -> None:
+        query = parse_qs(self.scope.get("query_string", b"").decode("latin1"))
+        raw = (query.get("token") or [""])[0]
+        user = await user_for_token(raw) if raw else None
+        # Accept first: a close code can only be sent on an open socket, and 4401 tells
+        # the client to refresh its token rather than retry blindly.
+        await self.accept()
+        if user is None:
+            await self.close(code=UNAUTHORIZED)
+            return
+        self.user_id = user.pk
+        self.group = user_group(user.pk)
+        await self.channel_layer.group_add(self.group, self.channel_name)
+
+    async def disconnect(self, code: int) -> None:
+        if self.group is not None:
+            await self.channel_layer.group_discard(self.group, self.channel_name)
+
+    async def receive_json(self, content, **kwargs) -> None:
+        if isinstance(content, dict) and content.get("type") == "ping":
+            await self.send_json({"type": "pong"})
+        else:
+            await self.send_json(
+                {"type": "error", "detail": 'Unknown message; send {"type": "ping"}.'}
+            )
+
+    @classmethod
+    async def decode_json(cls, text_data):
+        try:
+            return await super().decode_json(text_data)
+        except ValueError:
+            return None
+
+    async def stream_event(self, message: dict) -> None:
+        await self.send_json(message["event"])
+
+    async def stream_close(self, message: dict) -> None:
+        await self.close(code=UNAUTHORIZED)

@@ -1,0 +1,79 @@
+"""Notifications: stored in the transaction of the action that causes them, pushed after
+it commits.
+
+Storing in the same transaction gives exactly-once (RELIABILITY.md I2, I4): a committed
+like always has its notification, a rolled-back one never does, and nothing is lost
+between a commit and a later write. The push is what waits for the commit.
+"""
+
+from django.db import IntegrityError, transaction
+
+from accounts.models import User
+from core.realtime import send_to_user_on_commit
+from notifications.models import Notification, Verb
+from notifications.selectors import list_notifications, unread_count
+
+# Verbs whose repeats (like, unlike, like) must not notify twice.
+DEDUPED = {Verb.FOLLOWED, Verb.LIKED_TWEET, Verb.LIKED_COMMENT, Verb.RETWEETED, Verb.MENTIONED}
+
+
+def _dedupe_key(verb: str, actor_id: int, tweet_id: int | None, comment_id: int | None):
+    if verb not in DEDUPED:
+        return None
+    return f"{verb}:{actor_id}:{tweet_id or ''}:{comment_id or ''}"
+
+
+def notify(
+    *,
+    recipient_id: int,
+    actor: User,
+    verb: str,
+    tweet_id: int | None = None,
+    comment_id: int | None = None,
+) -> Notification | None:
+    """Record that `actor` did `verb` to `recipient_id` and push it after commit.
+
+    Nothing for one's own actions, nothing twice for a repeated toggle. Call inside the
+    action's transaction.
+    """
+    if recipient_id == actor.pk:
+        return None
+    try:
+        with transaction.atomic():
+            notification = Notification.objects.create(
+                recipient_id=recipient_id,
+                actor=actor,
+                verb=verb,
+                tweet_id=tweet_id,
+                comment_id=comment_id,
+                dedupe_key=_dedupe_key(verb, actor.pk, tweet_id, comment_id),
+            )
+    except IntegrityError:
+        return None  # already notified of this very thing
+    send_to_user_on_commit(recipient_id, lambda: notification_event(notification.pk, recipient_id))
+    return notification
+
+
+def notification_event(notification_id: int, recipient_id: int) -> dict:
+    """The `notification` stream event, rendered by the REST serializer."""
+    from notifications.serializers import NotificationSerializer
+
+    notification = list_notifications(recipient=recipient_id).filter(pk=notification_id).first()
+    return {
+        "type": "notification",
+        "notification": NotificationSerializer(notification).data if notification else None,
+        "unread_count": unread_count(recipient=recipient_id),
+    }
+
+
+@transaction.atomic
+def set_unread(*, notification: Notification, unread: bool) -> Notification:
+    if notification.unread != unread:
+        notification.unread = unread
+        notification.save(update_fields=["unread"])
+    return notification
+
+
+@transaction.atomic
+def mark_all_read(*, recipient: User) -> int:
+    return Notification.objects.filter(recipient=recipient, unread=True).update(unread=False)

@@ -1,0 +1,54 @@
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import permissions, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from notifications import selectors, services
+from notifications.serializers import (
+    MarkedSerializer,
+    NotificationSerializer,
+    NotificationUpdateInputSerializer,
+    UnreadCountSerializer,
+)
+
+
+class NotificationViewSet(viewsets.GenericViewSet):
+    """The caller's notifications: list, unread count, mark one or all read."""
+
+    serializer_class = NotificationSerializer
+    permission_classes = [permissions.IsAuthenticated]
+    lookup_value_regex = r"\d+"
+
+    @extend_schema(
+        parameters=[OpenApiParameter("unread", bool, description="Only unread notifications.")]
+    )
+    def list(self, request):
+        unread_only = request.query_params.get("unread", "").lower() in ("true", "1", "yes")
+        queryset = selectors.list_notifications(recipient=request.user, unread_only=unread_only)
+        page = self.paginate_queryset(queryset)
+        data = NotificationSerializer(page, many=True, context=self.get_serializer_context()).data
+        return self.get_paginated_response(data)
+
+    @extend_schema(
+        request=NotificationUpdateInputSerializer, responses={200: NotificationSerializer}
+    )
+    def partial_update(self, request, pk: int):
+        serializer = NotificationUpdateInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        notification = selectors.access_notification(recipient=request.user, notification_id=pk)
+        notification = services.set_unread(
+            notification=notification, unread=serializer.validated_data["unread"]
+        )
+        return Response(
+            NotificationSerializer(notification, context=self.get_serializer_context()).data
+        )
+
+    @extend_schema(responses={200: UnreadCountSerializer})
+    @action(detail=False, methods=["get"], url_path="unread-count", url_name="unread-count")
+    def unread_count(self, request):
+        return Response({"unread_count": selectors.unread_count(recipient=request.user)})
+
+    @extend_schema(request=None, responses={200: MarkedSerializer})
+    @action(detail=False, methods=["post"], url_path="mark-all-read", url_name="mark-all-read")
+    def mark_all_read(self, request):
+        return Response({"marked": services.mark_all_read(recipient=request.user)})
