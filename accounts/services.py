@@ -38,7 +38,15 @@ def _validate_password(password: str, *, user: User | None, field: str) -> None:
         raise FieldValidationError({field: list(exc.messages)}) from exc
 
 
+# Path segments under /users/ and names that would mislead other users.
+RESERVED_USERNAMES = frozenset(
+    {"suggestions", "me", "admin", "administrator", "root", "support", "chirp", "api", "staff"}
+)
+
+
 def _ensure_username_free(username: str, *, exclude: User | None = None) -> None:
+    if username.lower() in RESERVED_USERNAMES:
+        raise FieldValidationError({"username": ["That username is reserved."]})
     taken = User.objects.filter(username__iexact=username)
     if exclude is not None:
         taken = taken.exclude(pk=exclude.pk)

@@ -1,0 +1,41 @@
+"""OpenAPI: every operation documents the error envelope of API.md for the errors it can
+answer, so client generators get one ErrorEnvelope type."""
+
+from drf_spectacular.openapi import AutoSchema
+from rest_framework import permissions, serializers
+
+
+class ErrorEnvelopeSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="Stable machine-readable code, e.g. validation_error.")
+    detail = serializers.CharField(help_text="Human-readable message.")
+    fields = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        required=False,
+        help_text="Per-field messages; only for validation errors.",
+    )
+
+
+class ChirpAutoSchema(AutoSchema):
+    def _get_response_bodies(self, direction="response"):
+        bodies = super()._get_response_bodies(direction)
+        if direction != "response":
+            return bodies
+        codes = ["429"]
+        method = self.method.upper()
+        if method in ("POST", "PUT", "PATCH") or self._has_query_filters():
+            codes.append("400")
+        if not self._is_public():
+            codes.append("401")
+        if "{" in self.path:
+            codes += ["403", "404"] if method != "GET" else ["404"]
+        for code in codes:
+            if code not in bodies:
+                bodies[code] = self._get_response_for_code(ErrorEnvelopeSerializer, code)
+        return bodies
+
+    def _has_query_filters(self) -> bool:
+        return self.method.upper() == "GET"  # cursors and page_size are validated
+
+    def _is_public(self) -> bool:
+        classes = getattr(self.view, "permission_classes", [])
+        return any(cls in (permissions.AllowAny,) for cls in classes)
