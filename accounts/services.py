@@ -24,6 +24,7 @@ from accounts.tokens import (
 from core.exceptions import FieldValidationError
 from core.images import process_image
 from core.realtime import close_user_sockets_on_commit
+from core.tasks import enqueue_on_commit
 
 PROFILE_FIELDS = ("display_name", "bio", "location", "website")
 
@@ -94,7 +95,7 @@ def create_user(*, username: str, email: str, password: str) -> User:
     _validate_password(password, user=candidate, field="password")
     candidate.set_password(password)
     _save_unique(candidate)
-    tasks.send_verification_email.delay_on_commit(candidate.pk)
+    enqueue_on_commit(tasks.send_verification_email, candidate.pk)
     return candidate
 
 
@@ -207,7 +208,7 @@ def verify_email(*, token: str) -> User:
 
 def resend_verification_email(*, user: User) -> None:
     if user.email and not user.email_verified:
-        tasks.send_verification_email.delay_on_commit(user.pk)
+        enqueue_on_commit(tasks.send_verification_email, user.pk)
 
 
 # --- passwords ---------------------------------------------------------------------------
@@ -230,7 +231,7 @@ def request_password_reset(*, email: str) -> None:
     """Email a reset link if an active account has this address. Says nothing either way."""
     user = User.objects.filter(email__iexact=email.strip(), is_active=True).first()
     if user is not None:
-        tasks.send_password_reset_email.delay_on_commit(user.pk)
+        enqueue_on_commit(tasks.send_password_reset_email, user.pk)
 
 
 @transaction.atomic
@@ -293,7 +294,7 @@ def update_profile(*, user: User, data: dict[str, Any]) -> User:
     if changed:
         _save_unique(user, update_fields=changed)
     if email_changed and user.email:
-        tasks.send_verification_email.delay_on_commit(user.pk)
+        enqueue_on_commit(tasks.send_verification_email, user.pk)
     return user
 
 
