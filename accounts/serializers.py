@@ -29,6 +29,7 @@ class UserSummarySerializer(serializers.ModelSerializer):
 
 
 class ProfileSerializer(UserSummarySerializer):
+    website = serializers.CharField(read_only=True, help_text="A URL, or empty.")
     created_at = serializers.DateTimeField(source="date_joined", read_only=True)
     is_following = serializers.BooleanField(read_only=True, default=False)
     follows_you = serializers.BooleanField(read_only=True, default=False)
@@ -57,8 +58,11 @@ class MeSerializer(ProfileSerializer):
         read_only_fields = fields
 
     def get_facebook_connected(self, user: User) -> bool:
-        # The facebook_connect app (issue 6) links accounts; until then none is connected.
-        return False
+        # No query when the user was loaded with the `facebook_connected` annotation or
+        # select_related("facebook_account"); one EXISTS otherwise.
+        from facebook_connect.selectors import is_facebook_connected
+
+        return is_facebook_connected(user=user)
 
 
 class AuthResultSerializer(serializers.Serializer):
@@ -74,6 +78,10 @@ class TokenPairSerializer(serializers.Serializer):
 
 # --- input -------------------------------------------------------------------------------
 
+# Passwords are taken byte for byte, as Django's own forms do (strip=False): trimming would
+# silently change what the user chose and refuse a password set elsewhere (admin, forms).
+password_field_kwargs = {"max_length": 128, "trim_whitespace": False}
+
 username_field_kwargs = {
     "max_length": 30,
     "regex": USERNAME_RE,
@@ -85,13 +93,13 @@ class SignupInputSerializer(serializers.Serializer):
     username = serializers.RegexField(**username_field_kwargs)
     email = serializers.EmailField(max_length=254)
     password = serializers.CharField(
-        write_only=True, max_length=128, help_text=password_validators_help_text_html()
+        write_only=True, help_text=password_validators_help_text_html(), **password_field_kwargs
     )
 
 
 class LoginInputSerializer(serializers.Serializer):
     username = serializers.CharField(max_length=254, help_text="The username or the email.")
-    password = serializers.CharField(write_only=True, max_length=128)
+    password = serializers.CharField(write_only=True, **password_field_kwargs)
 
 
 class RefreshInputSerializer(serializers.Serializer):
@@ -103,8 +111,8 @@ class EmailVerifyInputSerializer(serializers.Serializer):
 
 
 class PasswordChangeInputSerializer(serializers.Serializer):
-    old_password = serializers.CharField(max_length=128)
-    new_password = serializers.CharField(max_length=128)
+    old_password = serializers.CharField(write_only=True, **password_field_kwargs)
+    new_password = serializers.CharField(write_only=True, **password_field_kwargs)
 
 
 class PasswordResetInputSerializer(serializers.Serializer):
@@ -114,7 +122,7 @@ class PasswordResetInputSerializer(serializers.Serializer):
 class PasswordResetConfirmInputSerializer(serializers.Serializer):
     uid = serializers.CharField(max_length=64)
     token = serializers.CharField(max_length=128)
-    new_password = serializers.CharField(max_length=128)
+    new_password = serializers.CharField(write_only=True, **password_field_kwargs)
 
 
 class MeUpdateInputSerializer(serializers.Serializer):

@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "tweets",
     "friendships",
     "newsfeeds",
+    "facebook_connect",
     "notifications",
     "messaging",
 ]
@@ -139,6 +140,8 @@ if REDIS_URL:
                 ],
                 "capacity": 200,
                 "expiry": 30,
+                # Deployments (or test runs) sharing one Redis keep their groups apart.
+                "prefix": env.str("CHANNEL_LAYER_PREFIX", default="asgi"),
             },
         }
     }
@@ -155,6 +158,9 @@ CELERY_BROKER_URL = env.str(
     "CELERY_BROKER_URL", default=_redis_db(REDIS_URL, 1) if REDIS_URL else "memory://localhost/"
 )
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not REDIS_URL)
+# The queue tasks are sent to (and a plain `celery worker` consumes): lets deployments or
+# test runs sharing one broker keep their work apart.
+CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery")
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
@@ -196,7 +202,10 @@ CELERY_BEAT_SCHEDULE = {
 
 # --- Auth ------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
-AUTHENTICATION_BACKENDS = ["accounts.backends.UsernameOrEmailBackend"]
+AUTHENTICATION_BACKENDS = [
+    "accounts.backends.UsernameOrEmailBackend",
+    "facebook_connect.backends.FacebookBackend",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -238,6 +247,7 @@ DEFAULT_THROTTLE_RATES = {
     "post": "60/min",
     "toggle": "300/min",
     "upload": "30/min",
+    "facebook": "30/min",
 }
 THROTTLE_RATES = {**DEFAULT_THROTTLE_RATES, **env.dict("THROTTLE_RATES", default={})}
 
@@ -260,6 +270,9 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.MultiPartParser",
     ],
     "DEFAULT_THROTTLE_RATES": THROTTLE_RATES,
+    # How many reverse proxies stand in front (their X-Forwarded-For entries are trusted).
+    # 0 = none: throttles use the socket's address and a client cannot fake another IP.
+    "NUM_PROXIES": env.int("DJANGO_NUM_PROXIES", default=0),
     "EXCEPTION_HANDLER": "core.exception_handler.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "core.schema.ChirpAutoSchema",
     "DATETIME_FORMAT": "%Y-%m-%dT%H:%M:%S.%fZ",
@@ -316,6 +329,54 @@ NEWSFEED_RECONCILE_AFTER_SECONDS = env.int("NEWSFEED_RECONCILE_AFTER_SECONDS", d
 
 # --- Suggestions -------------------------------------------------------------------------
 SUGGESTIONS_TTL = env.int("SUGGESTIONS_TTL", default=24 * 3600)
+
+# --- Facebook (docs/facebook.md) ---------------------------------------------------------
+FACEBOOK_APP_ID = env.str("FACEBOOK_APP_ID", default="")
+FACEBOOK_APP_SECRET = env.str("FACEBOOK_APP_SECRET", default="")
+if FACEBOOK_APP_ID and not FACEBOOK_APP_SECRET:
+    raise ImproperlyConfigured("FACEBOOK_APP_SECRET must be set with FACEBOOK_APP_ID.")
+FACEBOOK_GRAPH_URL = env.str("FACEBOOK_GRAPH_URL", default="https://graph.facebook.com")
+FACEBOOK_DIALOG_URL = env.str("FACEBOOK_DIALOG_URL", default="https://www.facebook.com")
+FACEBOOK_API_VERSION = env.str("FACEBOOK_API_VERSION", default="v21.0")
+FACEBOOK_SCOPES = env.list(
+    "FACEBOOK_SCOPES", default=["public_profile", "email", "user_friends", "user_likes"]
+)
+# Seconds per Graph connect and read; idempotent calls are retried FACEBOOK_RETRIES times.
+FACEBOOK_TIMEOUT = env.float("FACEBOOK_TIMEOUT", default=5.0)
+FACEBOOK_RETRIES = env.int("FACEBOOK_RETRIES", default=2)
+FACEBOOK_RETRY_BACKOFF = env.float("FACEBOOK_RETRY_BACKOFF", default=0.5)
+FACEBOOK_MAX_PAGES = env.int("FACEBOOK_MAX_PAGES", default=50)
+# Fernet keys for tokens at rest, comma-separated, newest first; empty: derived from the
+# secret key with HKDF (then rotating DJANGO_SECRET_KEY forgets every stored token).
+FACEBOOK_TOKEN_KEY = env.list("FACEBOOK_TOKEN_KEY", default=[])
+# The OAuth callback URL registered with Facebook (default: built from the request).
+FACEBOOK_REDIRECT_URI = env.str("FACEBOOK_REDIRECT_URI", default="")
+FACEBOOK_LOGIN_REDIRECT_URL = env.str("FACEBOOK_LOGIN_REDIRECT_URL", default="/api/v1/me/")
+FACEBOOK_STATE_MAX_AGE = env.int("FACEBOOK_STATE_MAX_AGE", default=600)
+FACEBOOK_SIGNED_REQUEST_MAX_AGE = env.int("FACEBOOK_SIGNED_REQUEST_MAX_AGE", default=3600)
+# The avatar fetch fence (RELIABILITY.md trap 10): https, these hosts and their subdomains,
+# public addresses only, a byte cap and a timeout.
+FACEBOOK_AVATAR_ALLOWED_HOSTS = env.list(
+    "FACEBOOK_AVATAR_ALLOWED_HOSTS", default=["fbcdn.net", "fbsbx.com"]
+)
+FACEBOOK_AVATAR_MAX_BYTES = env.int("FACEBOOK_AVATAR_MAX_BYTES", default=AVATAR_MAX_BYTES)
+FACEBOOK_AVATAR_TIMEOUT = env.float("FACEBOOK_AVATAR_TIMEOUT", default=5.0)
+# Hosts exempt from https and the public-address rule: the local fake Graph server only.
+FACEBOOK_AVATAR_ALLOW_INSECURE_HOSTS = env.list("FACEBOOK_AVATAR_ALLOW_INSECURE_HOSTS", default=[])
+if FACEBOOK_AVATAR_ALLOW_INSECURE_HOSTS and not DEBUG:
+    raise ImproperlyConfigured("FACEBOOK_AVATAR_ALLOW_INSECURE_HOSTS is for development only.")
+FACEBOOK_TOKEN_REFRESH_DAYS = env.int("FACEBOOK_TOKEN_REFRESH_DAYS", default=7)
+FACEBOOK_SHARE_MAX_ATTEMPTS = env.int("FACEBOOK_SHARE_MAX_ATTEMPTS", default=5)
+FACEBOOK_SHARE_RETRY_BACKOFF = env.int("FACEBOOK_SHARE_RETRY_BACKOFF", default=30)
+FACEBOOK_RECONCILE_AFTER_SECONDS = env.int("FACEBOOK_RECONCILE_AFTER_SECONDS", default=1800)
+CELERY_BEAT_SCHEDULE["facebook-refresh-tokens"] = {
+    "task": "facebook_connect.tasks.refresh_expiring_tokens",
+    "schedule": env.int("FACEBOOK_TOKEN_REFRESH_INTERVAL_SECONDS", default=6 * 3600),
+}
+CELERY_BEAT_SCHEDULE["facebook-reconcile-outbox"] = {
+    "task": "facebook_connect.tasks.reconcile_outbox",
+    "schedule": env.int("FACEBOOK_RECONCILE_INTERVAL_SECONDS", default=300),
+}
 
 # --- Static and media ------------------------------------------------------------------
 STATIC_URL = env.str("STATIC_URL", default="/static/")

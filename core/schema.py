@@ -9,9 +9,10 @@ class ErrorEnvelopeSerializer(serializers.Serializer):
     code = serializers.CharField(help_text="Stable machine-readable code, e.g. validation_error.")
     detail = serializers.CharField(help_text="Human-readable message.")
     fields = serializers.DictField(
-        child=serializers.ListField(child=serializers.CharField()),
+        child=serializers.JSONField(),
         required=False,
-        help_text="Per-field messages; only for validation errors.",
+        help_text="Per-field lists of messages (nested for list and object fields); only "
+        "for validation errors.",
     )
 
 
@@ -26,7 +27,8 @@ class ChirpAutoSchema(AutoSchema):
             codes.append("400")
         if not self._is_public():
             codes.append("401")
-        if "{" in self.path:
+        if "{" in self.path or method == "POST":
+            # Path objects may be missing; POST bodies may name a user that does not exist.
             codes += ["403", "404"] if method != "GET" else ["404"]
         for code in codes:
             if code not in bodies:

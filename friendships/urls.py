@@ -4,7 +4,11 @@ from friendships.views import FollowListViewSet, FollowViewSet, SuggestionViewSe
 
 # Listed before accounts' routes: "suggestions" must not be read as a username.
 urlpatterns = [
-    path("users/suggestions/", SuggestionViewSet.as_view({"get": "list"}), name="user-suggestions"),
+    path(
+        "users/suggestions/",
+        SuggestionViewSet.as_view({"get": "suggestions"}),
+        name="user-suggestions",
+    ),
     path(
         "users/<str:username>/follow/",
         FollowViewSet.as_view({"post": "follow", "delete": "unfollow"}),

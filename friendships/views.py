@@ -1,5 +1,5 @@
 from drf_spectacular.utils import extend_schema
-from rest_framework import permissions, viewsets
+from rest_framework import permissions, serializers, viewsets
 from rest_framework.response import Response
 
 from accounts import selectors as account_selectors
@@ -54,6 +54,14 @@ class FollowListViewSet(viewsets.GenericViewSet):
         return self._users(selectors.list_following(username=username), "followee")
 
 
+class UserSuggestionsSerializer(serializers.Serializer):
+    """The list envelope, always a single page."""
+
+    results = UserSummarySerializer(many=True)
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+
+
 class SuggestionViewSet(viewsets.GenericViewSet):
     """GET /users/suggestions/: up to 20 users worth following."""
 
@@ -61,8 +69,8 @@ class SuggestionViewSet(viewsets.GenericViewSet):
     serializer_class = UserSummarySerializer
     pagination_class = None
 
-    @extend_schema(responses={200: UserSummarySerializer(many=True)})
-    def list(self, request):
+    @extend_schema(responses={200: UserSuggestionsSerializer})
+    def suggestions(self, request):
         users = get_suggestions(user=request.user)
         data = UserSummarySerializer(users, many=True, context=self.get_serializer_context()).data
         return Response({"results": data, "next": None, "previous": None})

@@ -1,0 +1,78 @@
+# Chirp: the two commands a newcomer needs are `make run` and `make test`.
+#
+# With nothing configured, everything runs embedded (SQLite, in-process cache and channel
+# layer, Celery tasks run eagerly). Set DATABASE_URL and REDIS_URL (see .env.example) to
+# run the same code on PostgreSQL and Redis, with `make worker` and `make beat` alongside.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.requirements-installed
+
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PYTEST_ARGS ?=
+
+# Development defaults. Settings refuse to start with DEBUG off and the default secret, and
+# plain-HTTP daphne cannot follow an HTTPS redirect. Anything already set in the environment wins.
+export DJANGO_DEBUG ?= true
+export DJANGO_SECURE_SSL_REDIRECT ?= false
+
+.PHONY: help venv install run migrate seed worker beat test lint format clean
+
+help:
+	@echo "make run      install, migrate, load demo data, serve HTTP + WebSocket on $(HOST):$(PORT)"
+	@echo "make test     run the test suite (extra pytest arguments: PYTEST_ARGS=...)"
+	@echo "make lint     ruff check, ruff format --check, makemigrations --check, manage.py check"
+	@echo "make format   apply ruff's fixes and formatting"
+	@echo "make worker   Celery worker (needs REDIS_URL)"
+	@echo "make beat     Celery beat, the periodic scheduler (needs REDIS_URL)"
+	@echo "make venv     create .venv and install requirements-dev.txt"
+	@echo "make clean    remove .venv, the SQLite database, media and collected static files"
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+# Reinstall only when a requirements file changed since the last successful install.
+$(STAMP): requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/python -m pip install --disable-pip-version-check -r requirements-dev.txt
+	@touch $(STAMP)
+
+venv install: $(STAMP)
+
+migrate: install
+	$(BIN)/python manage.py migrate --noinput
+
+seed: migrate
+	$(BIN)/python manage.py seed_demo
+
+run: seed
+	$(BIN)/daphne -b $(HOST) -p $(PORT) config.asgi:application
+
+worker: install
+	$(BIN)/celery -A config worker -l info
+
+beat: install
+	$(BIN)/celery -A config beat -l info
+
+# pytest exits 5 when it collected nothing: that is a failure too (a filter or a path is wrong).
+test: install
+	@rc=0; $(BIN)/pytest -n auto $(PYTEST_ARGS) || rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests" >&2; fi; \
+	exit $$rc
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python manage.py makemigrations --check --dry-run
+	$(BIN)/python manage.py check
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+clean:
+	rm -rf $(VENV) db.sqlite3 media staticfiles

@@ -1,0 +1,82 @@
+"""`manage.py seed_demo`: demo accounts for a fresh checkout, created once.
+
+`make run` calls it on every start; it does nothing when the demo user `alice` exists.
+Each section below is a function taking the command's writer; later issues add theirs
+(follows, tweets, likes, messages) to SECTIONS, in the order they depend on each other.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from accounts import services as account_services
+from accounts.models import User
+
+DEMO_PASSWORD = "chirp-demo-pass"
+ADMIN_USERNAME = "admin"
+ADMIN_PASSWORD = "chirp-admin-pass"
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    username: str
+    display_name: str
+    bio: str
+    location: str = ""
+
+
+DEMO_USERS = (
+    DemoUser("alice", "Alice", "Backend engineer. Writes about Django and databases.", "Lisbon"),
+    DemoUser("bob", "Bob", "Mobile developer, coffee enthusiast.", "Berlin"),
+    DemoUser("carol", "Carol", "Designer who tweets about typography.", "Toronto"),
+)
+
+Write = Callable[[str], None]
+
+
+def seed_users(write: Write) -> None:
+    """Demo users through the signup service, with verified emails and a profile."""
+    for demo in DEMO_USERS:
+        user = account_services.create_user(
+            username=demo.username, email=f"{demo.username}@example.com", password=DEMO_PASSWORD
+        )
+        # Verified before the transaction commits, so the verification email queued by
+        # signup finds nothing to send.
+        User.objects.filter(pk=user.pk).update(email_verified=True)
+        account_services.update_profile(
+            user=user,
+            data={"display_name": demo.display_name, "bio": demo.bio, "location": demo.location},
+        )
+        write(f"  user {demo.username} / {DEMO_PASSWORD}")
+
+
+def seed_admin(write: Write) -> None:
+    """A superuser for /admin/, unless one with that name exists already."""
+    if User.objects.filter(username__iexact=ADMIN_USERNAME).exists():
+        write(f"  superuser {ADMIN_USERNAME} exists already (password unchanged)")
+        return
+    admin = User.objects.create_superuser(
+        ADMIN_USERNAME, email="admin@example.com", password=ADMIN_PASSWORD
+    )
+    User.objects.filter(pk=admin.pk).update(email_verified=True, display_name="Admin")
+    write(f"  superuser {ADMIN_USERNAME} / {ADMIN_PASSWORD} (log in at /admin/)")
+
+
+# Sections run in this order, in one transaction: a failure leaves no partial demo data.
+SECTIONS: tuple[Callable[[Write], None], ...] = (seed_users, seed_admin)
+
+
+class Command(BaseCommand):
+    help = "Create demo users (alice, bob, carol) and an admin superuser, once."
+
+    def handle(self, *args, **options) -> None:
+        if User.objects.filter(username__iexact=DEMO_USERS[0].username).exists():
+            self.stdout.write("Demo data present already; nothing to do.")
+            return
+        self.stdout.write("Creating demo data:")
+        with transaction.atomic():
+            for section in SECTIONS:
+                section(self.stdout.write)
+        self.stdout.write(self.style.SUCCESS("Demo data created."))

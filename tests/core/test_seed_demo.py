@@ -1,0 +1,47 @@
+"""`manage.py seed_demo`: demo accounts once, then nothing."""
+
+import io
+
+import pytest
+from django.contrib.auth import authenticate
+from django.core import mail
+from django.core.management import call_command
+
+from accounts.models import User
+
+pytestmark = pytest.mark.django_db
+
+
+def test_seed_demo_creates_verified_users_and_an_admin(django_capture_on_commit_callbacks):
+    out = io.StringIO()
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("seed_demo", stdout=out)
+
+    users = {user.username: user for user in User.objects.all()}
+    assert set(users) == {"alice", "bob", "carol", "admin"}
+    for name in ("alice", "bob", "carol"):
+        user = users[name]
+        assert user.email == f"{name}@example.com"
+        assert user.email_verified
+        assert user.display_name == name.title()
+        assert user.bio
+        assert not user.is_staff
+        assert authenticate(username=name, password="chirp-demo-pass") == user
+    admin = users["admin"]
+    assert admin.is_superuser and admin.is_staff
+    assert authenticate(username="admin", password="chirp-admin-pass") == admin
+    assert "chirp-admin-pass" in out.getvalue()
+    # Signup queued verification emails; the users were verified first, so none went out.
+    assert mail.outbox == []
+
+
+def test_seed_demo_is_a_no_op_when_demo_data_exists(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("seed_demo", stdout=io.StringIO())
+    before = list(User.objects.order_by("pk").values_list("pk", "username", "password"))
+
+    out = io.StringIO()
+    call_command("seed_demo", stdout=out)
+
+    assert list(User.objects.order_by("pk").values_list("pk", "username", "password")) == before
+    assert "nothing to do" in out.getvalue()
