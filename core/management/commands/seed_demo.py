@@ -64,12 +64,51 @@ def seed_admin(write: Write) -> None:
     write(f"  superuser {ADMIN_USERNAME} / {ADMIN_PASSWORD} (log in at /admin/)")
 
 
+DEMO_FOLLOWS = (("alice", "bob"), ("bob", "alice"), ("carol", "alice"), ("bob", "carol"))
+DEMO_TWEETS = (
+    ("alice", "Shipping a push-model newsfeed on #django and #celery today. Reviews welcome @bob!"),
+    ("bob", "Dark mode for the app is done. #mobile #design"),
+    ("carol", "Kerning matters more than you think. #design #typography"),
+    ("alice", "Idempotent tasks are the only kind of tasks. #celery"),
+)
+
+
+def seed_social(write: Write) -> None:
+    """Follows, tweets, a like, a retweet, a comment and a direct message, through the
+    services (so feeds, counters and notifications are what the API would produce)."""
+    from friendships import services as friendship_services
+    from messaging import services as messaging_services
+    from tweets import services as tweet_services
+
+    users = {
+        user.username: user for user in User.objects.filter(username__in=["alice", "bob", "carol"])
+    }
+    for follower, followee in DEMO_FOLLOWS:
+        friendship_services.follow_user(follower=users[follower], username=followee)
+    tweets = [
+        tweet_services.create_tweet(author=users[author], text=text) for author, text in DEMO_TWEETS
+    ]
+    tweet_services.like_tweet(user=users["bob"], tweet_id=tweets[0].pk)
+    tweet_services.retweet(user=users["carol"], tweet_id=tweets[0].pk)
+    tweet_services.create_comment(author=users["bob"], tweet_id=tweets[0].pk, text="Looks great!")
+    conversation, _ = messaging_services.get_or_create_conversation(
+        user=users["bob"], username="alice"
+    )
+    messaging_services.send_message(
+        sender=users["bob"], conversation=conversation, text="Coffee later?"
+    )
+    tweet_services.compute_trends()
+    write(
+        f"  {len(DEMO_FOLLOWS)} follows, {len(tweets)} tweets, a like, a retweet, a comment, a message"
+    )
+
+
 # Sections run in this order, in one transaction: a failure leaves no partial demo data.
-SECTIONS: tuple[Callable[[Write], None], ...] = (seed_users, seed_admin)
+SECTIONS: tuple[Callable[[Write], None], ...] = (seed_users, seed_admin, seed_social)
 
 
 class Command(BaseCommand):
-    help = "Create demo users (alice, bob, carol) and an admin superuser, once."
+    help = "Create demo users (alice, bob, carol), their tweets and follows, and an admin, once."
 
     def handle(self, *args, **options) -> None:
         if User.objects.filter(username__iexact=DEMO_USERS[0].username).exists():
