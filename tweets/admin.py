@@ -1,7 +1,10 @@
 """Admin for tweets. Deletes go through the services, so counters stay exact."""
 
+from contextlib import suppress
+
 from django.contrib import admin
 
+from core.exceptions import NotFound
 from tweets import services
 from tweets.models import Comment, Hashtag, Like, Trend, Tweet, TweetPhoto
 
@@ -30,9 +33,18 @@ class TweetAdmin(admin.ModelAdmin):
     )
     list_filter = ("created_at",)
     search_fields = ("text", "user__username")
-    raw_id_fields = ("user", "retweet_of")
-    readonly_fields = ("likes_count", "retweets_count", "comments_count", "created_at", "edited_at")
-    list_select_related = ("user",)
+    # Moving a tweet to another author or original would leave counters behind.
+    readonly_fields = (
+        "user",
+        "retweet_of",
+        "likes_count",
+        "retweets_count",
+        "comments_count",
+        "created_at",
+        "edited_at",
+    )
+    # retweet_of is shown (its __str__) on every row: join it, or each row costs a query.
+    list_select_related = ("user", "retweet_of")
     inlines = [TweetPhotoInline]
 
     @admin.display(description="text")
@@ -46,16 +58,18 @@ class TweetAdmin(admin.ModelAdmin):
         services.delete_tweet(actor=None, tweet_id=obj.pk)
 
     def delete_queryset(self, request, queryset) -> None:
-        for tweet_id in queryset.values_list("pk", flat=True):
-            services.delete_tweet(actor=None, tweet_id=tweet_id)
+        for tweet_id in list(queryset.values_list("pk", flat=True)):
+            # A retweet may already be gone with its original, earlier in this batch.
+            with suppress(NotFound):
+                services.delete_tweet(actor=None, tweet_id=tweet_id)
 
 
 @admin.register(Comment)
 class CommentAdmin(admin.ModelAdmin):
     list_display = ("id", "tweet", "user", "text", "created_at", "likes_count")
     search_fields = ("text", "user__username")
-    raw_id_fields = ("tweet", "user")
-    readonly_fields = ("likes_count", "created_at")
+    # Moving a comment to another tweet would leave comments_count behind.
+    readonly_fields = ("tweet", "user", "likes_count", "created_at")
     list_select_related = ("user", "tweet")
 
     def has_add_permission(self, request) -> bool:
@@ -65,14 +79,16 @@ class CommentAdmin(admin.ModelAdmin):
         services.delete_comment(actor=None, comment_id=obj.pk)
 
     def delete_queryset(self, request, queryset) -> None:
-        for comment_id in queryset.values_list("pk", flat=True):
-            services.delete_comment(actor=None, comment_id=comment_id)
+        for comment_id in list(queryset.values_list("pk", flat=True)):
+            with suppress(NotFound):  # deleted meanwhile: nothing left to count
+                services.delete_comment(actor=None, comment_id=comment_id)
 
 
 @admin.register(Like)
 class LikeAdmin(admin.ModelAdmin):
     list_display = ("id", "user", "tweet", "comment", "created_at")
     raw_id_fields = ("user", "tweet", "comment")
+    list_select_related = ("user", "tweet", "comment")
 
     def has_add_permission(self, request) -> bool:
         return False
@@ -80,8 +96,18 @@ class LikeAdmin(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False  # unliking goes through the API so likes_count follows
+    # Deleting stays allowed: the admin refuses to delete a tweet or comment whose cascade
+    # reaches a model the user may not delete. A like deleted here is an unlike.
+    def delete_model(self, request, obj: Like) -> None:
+        if obj.tweet_id is not None:
+            services.unlike_tweet(user=obj.user, tweet_id=obj.tweet_id)
+        else:
+            services.unlike_comment(user=obj.user, comment_id=obj.comment_id)
+
+    def delete_queryset(self, request, queryset) -> None:
+        for like in list(queryset.select_related("user")):
+            with suppress(NotFound):  # its tweet or comment is gone, and the like with it
+                self.delete_model(request, like)
 
 
 @admin.register(Hashtag)

@@ -16,6 +16,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from accounts.models import User
 from core.exceptions import NotFound
 from tweets.models import Comment, Like, Mention, Trend, Tweet, TweetHashtag, TweetPhoto
+from tweets.parsing import normalise_text
 
 SEARCH_CONFIG = "english"
 TWEET_RELATED = ("user", "retweet_of", "retweet_of__user")
@@ -59,7 +60,8 @@ def list_tweets(*, hashtag: str | None = None, q: str | None = None) -> QuerySet
     """Tweets, newest first (paginated by id); filtered by hashtag and/or search words."""
     queryset = Tweet.objects.select_related(*TWEET_RELATED)
     if hashtag:
-        tag = hashtag.lstrip("#").lower()
+        # Stored tags are NFC and lower-cased (tweets.parsing): look up the same form.
+        tag = normalise_text(hashtag).lstrip("#").lower()
         queryset = queryset.filter(
             Exists(TweetHashtag.objects.filter(tweet=OuterRef("pk"), hashtag__name=tag))
         )
