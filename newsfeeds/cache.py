@@ -2,9 +2,11 @@
 
 A cached feed always holds the user's newest tweets (up to NEWSFEED_CACHE_SIZE) with no
 gaps: it is built whole from the table, and fan-out adds to feeds that are already cached
-(never creating a partial one). A sentinel member 0 marks a feed cached down to its very
-first tweet; trimming drops it first, since it has the lowest score. Any Redis error makes
-the cache report "not covered", and the caller reads the table: same results, slower.
+(never creating a partial one). So a cached feed answers for every id from its lowest
+member upwards, and for nothing below it. A sentinel member 0 marks a feed cached down to
+its very first tweet; trimming drops it first, since it has the lowest score. Any Redis
+error makes the cache report "not covered", and the caller reads the table: same results,
+slower. See docs/fanout.md.
 """
 
 import logging
@@ -19,9 +21,13 @@ logger = logging.getLogger(__name__)
 
 BOTTOM = 0
 
-# Add a tweet to a feed only if that feed is cached, then trim it to the cap.
+# Add a tweet to a feed only if that feed is cached, then trim it to the cap. A late tweet
+# older than the bottom of a feed cached only in part is left out: the table has it, and
+# adding it would open a gap the readers could not see.
 PUSH = """
 if redis.call('EXISTS', KEYS[1]) == 1 then
+  local lowest = redis.call('ZRANGE', KEYS[1], 0, 0)[1]
+  if lowest ~= '0' and tonumber(ARGV[1]) < tonumber(lowest) then return 0 end
   redis.call('ZADD', KEYS[1], ARGV[1], ARGV[1])
   local extra = redis.call('ZCARD', KEYS[1]) - tonumber(ARGV[2])
   if extra > 0 then redis.call('ZREMRANGEBYRANK', KEYS[1], 0, extra - 1) end
@@ -114,12 +120,17 @@ def read(
     try:
         if reverse:
             pipe = client.pipeline(transaction=False)
-            pipe.exists(key)
+            pipe.zrange(key, 0, 0)  # the lowest member: BOTTOM when cached whole
             lower = f"({before}" if before is not None else f"({BOTTOM}"
             upper = f"({after}" if after is not None else "+inf"
             pipe.zrangebyscore(key, lower, upper, start=0, num=limit)
-            exists, raw = pipe.execute()
-            if not exists:
+            lowest, raw = pipe.execute()
+            if not lowest:
+                return None  # not cached
+            bottom = int(lowest[0])
+            # Cached in part, the feed is complete only from its lowest id upwards: ids
+            # between `before` and that one may exist in the table alone.
+            if bottom != BOTTOM and (before is None or before < bottom):
                 return None
             return [int(member) for member in raw if int(member) != BOTTOM]
         upper = f"({after}" if after is not None else "+inf"

@@ -159,7 +159,8 @@ def remove_author(*, follower: User, followee: User) -> None:
 def reconcile_fanouts(*, older_than: timedelta | None = None, limit: int = 500) -> int:
     """Re-enqueue fan-outs still pending after `older_than` (a lost message, a broker that
     was down at posting time, a Redis that lost its queue). Returns how many."""
-    older_than = older_than or timedelta(seconds=settings.NEWSFEED_RECONCILE_AFTER_SECONDS)
+    if older_than is None:  # not `or`: timedelta(0), "everything pending", is falsy
+        older_than = timedelta(seconds=settings.NEWSFEED_RECONCILE_AFTER_SECONDS)
     from newsfeeds import tasks
 
     stale = list(

@@ -35,6 +35,9 @@ def fanout_batch(batch_id: int) -> int:
     return services.deliver_batch(batch_id=batch_id)
 
 
-@shared_task(acks_late=True, time_limit=120)
+# Both limits explicitly: with a hard limit alone, the project-wide soft limit (240 s) would
+# exceed it and Celery would refuse to send the task at all.
+@shared_task(acks_late=True, time_limit=120, soft_time_limit=100)
 def reconcile_fanouts() -> int:
+    """Beat task: re-enqueue fan-outs still pending after NEWSFEED_RECONCILE_AFTER_SECONDS."""
     return services.reconcile_fanouts()
