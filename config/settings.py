@@ -129,8 +129,11 @@ if REDIS_URL:
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             "CONFIG": {
-                # Short timeouts: a push that cannot reach Redis is dropped (and logged)
-                # rather than holding the request; REST is the source of truth.
+                # A short connect timeout: a push that cannot reach Redis is dropped (and
+                # logged) rather than holding the request; REST is the source of truth. The
+                # read timeout must stay above channels_redis's blocking pop (5 s), which
+                # every idle socket's consumer waits in: below it, a socket that got no
+                # event for that long would crash its consumer and be closed with 1011.
                 "hosts": [
                     {
                         "address": env.str("CHANNEL_LAYER_URL", default=REDIS_URL),
@@ -174,7 +177,6 @@ CELERY_TIMEZONE = "UTC"
 # must finish (time limit) and back off well below it (RELIABILITY.md, trap 6).
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_TASK_TIME_LIMIT = 300
-CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Publishing happens after commit inside a request: fail fast when the broker is down and
 # let the reconcilers finish the work, rather than hold the request for kombu's retries.
