@@ -12,6 +12,7 @@ from django.core.files.base import ContentFile
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from core.exceptions import ApplicationError, PayloadTooLarge
+from core.units import format_bytes
 
 ALLOWED_FORMATS = ("JPEG", "PNG", "WEBP", "GIF")
 # What each accepted format is stored as. GIF keeps its first frame as PNG: animation would
@@ -53,7 +54,7 @@ def process_image(upload, *, max_bytes: int, max_pixels: int, max_side: int | No
         upload.seek(0, io.SEEK_END)
         size = upload.tell()
     if size > max_bytes:
-        raise ImageTooLarge(f"Images may be at most {max_bytes // (1024 * 1024)} MB.")
+        raise ImageTooLarge(f"Images may be at most {format_bytes(max_bytes)}.")
     if size == 0:
         raise InvalidImage("The file is empty.")
     upload.seek(0)

@@ -3,6 +3,7 @@
 from django.conf import settings
 
 from core.exception_handler import STATUS_ERRORS, json_error
+from core.units import format_bytes
 
 # Pages meant for people in a browser keep Django's HTML.
 HTML_PREFIXES = ("/admin/", "/api-auth/", "/api/docs/")
@@ -24,14 +25,20 @@ class RequestSizeLimitMiddleware:
         except ValueError:
             length = 0
         if length > settings.MAX_REQUEST_BYTES:
-            limit_mb = settings.MAX_REQUEST_BYTES // (1024 * 1024)
-            return json_error(413, f"Request bodies may be at most {limit_mb} MB.")
+            limit = format_bytes(settings.MAX_REQUEST_BYTES)
+            return json_error(413, f"Request bodies may be at most {limit}.")
         return self.get_response(request)
 
 
+# Django's own error pages: HTML, or plain text when the client does not accept HTML (the
+# DEBUG technical 500 page is a plain-text traceback for an `Accept: application/json` client).
+ERROR_PAGE_TYPES = ("text/html", "text/plain")
+
+
 class JsonErrorPagesMiddleware:
-    """Turn Django's HTML error pages (the DEBUG technical 404/500 pages, which bypass
-    handler404/handler500) into the API's JSON envelope. Admin pages are left alone."""
+    """Turn Django's error pages (the DEBUG technical 404/500 pages, which bypass
+    handler404/handler500, and the bodies of HttpResponseNotAllowed and friends) into the
+    API's JSON envelope. Admin pages are left alone."""
 
     def __init__(self, get_response) -> None:
         self.get_response = get_response
@@ -40,8 +47,11 @@ class JsonErrorPagesMiddleware:
         response = self.get_response(request)
         if (
             response.status_code in STATUS_ERRORS
-            and response.get("Content-Type", "").startswith("text/html")
+            and response.get("Content-Type", "").startswith(ERROR_PAGE_TYPES)
             and not request.path.startswith(HTML_PREFIXES)
         ):
-            return json_error(response.status_code)
+            replacement = json_error(response.status_code)
+            if response.has_header("Allow"):  # a 405 must say what is allowed
+                replacement["Allow"] = response["Allow"]
+            return replacement
         return response

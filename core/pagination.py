@@ -25,6 +25,7 @@ from core.exceptions import ApplicationError
 
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
+MAX_KEY = 2**63 - 1
 
 
 class InvalidCursor(ApplicationError):
@@ -45,8 +46,13 @@ class Cursor:
     def decode(cls, value: str) -> "Cursor":
         try:
             padded = value + "=" * (-len(value) % 4)
-            direction, key = base64.urlsafe_b64decode(padded.encode()).decode().split(":")
-            return cls({"n": "next", "p": "prev"}[direction], int(key))
+            direction, raw_key = base64.urlsafe_b64decode(padded.encode()).decode().split(":")
+            key = int(raw_key)
+            # Keys are bigint ids: anything else was not issued by us (and would overflow
+            # the database's integers or the Redis feed's scores).
+            if not 0 <= key <= MAX_KEY:
+                raise ValueError(key)
+            return cls({"n": "next", "p": "prev"}[direction], key)
         except (ValueError, KeyError, binascii.Error, UnicodeDecodeError) as exc:
             raise InvalidCursor() from exc
 

@@ -40,7 +40,9 @@ def _check_broker() -> None:
     if app.conf.task_always_eager:
         return  # embedded mode: tasks run in-process, there is no broker to reach
     with app.connection_for_write() as conn:
-        conn.ensure_connection(max_retries=1, timeout=2)
+        # One immediate retry, no back-off: a probe must answer within the orchestrator's
+        # timeout (kombu's default 2 s interval would make "down" look like "hung").
+        conn.ensure_connection(max_retries=1, interval_start=0, timeout=2)
         conn.default_channel  # noqa: B018  (opening a channel proves the broker answers)
 
 

@@ -12,6 +12,13 @@ from tests.factories import UserFactory
 REQUIRE_SERVICES = os.environ.get("CHIRP_REQUIRE_SERVICES") == "1"
 
 
+def pytest_configure(config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "real_password_hasher: hash passwords with the production hasher (PBKDF2), not MD5",
+    )
+
+
 def service_missing(reason: str) -> None:
     """Skip a test whose service is absent, except where CI requires every service."""
     if REQUIRE_SERVICES:
@@ -21,18 +28,32 @@ def service_missing(reason: str) -> None:
 
 @pytest.fixture(autouse=True)
 def _isolated_environment(settings, tmp_path):
-    """Each test gets its own media folder and cache namespace (Redis is shared between
-    tests and xdist workers), throttling off unless the test turns it on, and Celery
-    tasks run in-process unless the test starts a real worker."""
+    """Each test gets its own media folder, cache namespace and channel-layer prefix (Redis
+    is shared between tests and xdist workers, whose databases repeat user ids, hence
+    `user.<id>` groups), throttling off unless the test turns it on, and Celery tasks run
+    in-process unless the test starts a real worker."""
     settings.MEDIA_ROOT = tmp_path / "media"
+    namespace = f"test-{uuid.uuid4().hex}"
     caches = copy.deepcopy(settings.CACHES)
-    caches["default"]["KEY_PREFIX"] = f"test-{uuid.uuid4().hex}"
+    caches["default"]["KEY_PREFIX"] = namespace
     settings.CACHES = caches
+    layers = copy.deepcopy(settings.CHANNEL_LAYERS)
+    if "CONFIG" in layers["default"]:
+        layers["default"]["CONFIG"]["prefix"] = namespace
+    settings.CHANNEL_LAYERS = layers  # also gives each test a fresh in-memory layer
     settings.THROTTLE_ENABLED = False
     eager = celery_app.conf.task_always_eager
     celery_app.conf.task_always_eager = True
     yield
     celery_app.conf.task_always_eager = eager
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hasher(request, settings):
+    """MD5 keeps factories and logins fast. Tests about logins and passwords opt out with
+    @pytest.mark.real_password_hasher to run on the hasher production uses."""
+    if request.node.get_closest_marker("real_password_hasher") is None:
+        settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture

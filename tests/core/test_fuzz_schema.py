@@ -18,7 +18,22 @@ from tests.factories import UserFactory
 
 
 @pytest.fixture
-def bearer(db):
+def keep_test_connection():
+    """Django's WSGI handler closes the database connection around each request; inside a
+    test transaction that connection is the test's own. Its test client switches this off
+    the same way."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def bearer(db, keep_test_connection):
     user = UserFactory(username="fuzzer")
     return {"Authorization": f"Bearer {RefreshToken.for_user(user).access_token}"}
 

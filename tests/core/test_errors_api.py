@@ -1,0 +1,166 @@
+import json
+
+import pytest
+import time_machine
+from rest_framework.test import APIClient
+
+from tests.core.boom_urls import SECRET
+from tests.shapes import error
+
+LOGIN = "/api/v1/auth/login/"
+SERVER_ERROR = error("server_error", "Something went wrong on our side. Try again later.")
+
+pytestmark = pytest.mark.django_db
+
+
+# --- 404 ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", ["/api/v1/nowhere/", "/api/v1/users/a/b/c/", "/nothing-here"])
+def test_unknown_url_is_a_json_404(api_client, path):
+    response = api_client.get(path)
+
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == error("not_found", "Not found.")
+
+
+@pytest.mark.parametrize("path", ["/api/v1/nowhere/", "/nothing-here"])
+def test_unknown_url_is_a_json_404_even_with_debug_on(api_client, settings, path):
+    settings.DEBUG = True
+
+    response = api_client.get(path, HTTP_ACCEPT="text/html")
+
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == error("not_found", "Not found.")
+
+
+def test_wrong_method_on_a_plain_django_view_is_json_405_with_allow(api_client):
+    response = api_client.post("/healthz")
+
+    assert response.status_code == 405
+    assert response.json() == error("method_not_allowed", "Method not allowed.")
+    assert response["Allow"] == "GET"
+
+
+# --- 500 ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def boom_client(settings):
+    settings.ROOT_URLCONF = "tests.core.boom_urls"
+    return APIClient(raise_request_exception=False)
+
+
+@pytest.mark.parametrize("kind", ["django", "drf"])
+@pytest.mark.parametrize("debug", [False, True])
+@pytest.mark.parametrize("accept", ["application/json", "text/html", "*/*"])
+def test_an_unexpected_exception_is_a_json_500_without_traceback(
+    boom_client, settings, kind, debug, accept
+):
+    settings.DEBUG = debug
+
+    response = boom_client.get(f"/api/v1/test-boom/{kind}/", HTTP_ACCEPT=accept)
+
+    assert response.status_code == 500
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == SERVER_ERROR
+    assert SECRET.encode() not in response.content
+    assert b"Traceback" not in response.content
+
+
+# --- throttling --------------------------------------------------------------------------
+
+
+def bad_login(client):
+    return client.post(LOGIN, {"username": "nobody", "password": "wrong-password"})
+
+
+def test_throttled_is_429_with_retry_after(api_client, settings):
+    settings.THROTTLE_ENABLED = True
+    settings.THROTTLE_RATES = {**settings.THROTTLE_RATES, "login": "2/min"}
+
+    with time_machine.travel("2026-11-24 13:37:00+00:00", tick=False):
+        assert bad_login(api_client).status_code == 401
+        assert bad_login(api_client).status_code == 401
+        response = bad_login(api_client)
+
+    assert response.status_code == 429
+    assert response.json() == error(
+        "throttled", "Request was throttled. Expected available in 60 seconds."
+    )
+    assert response["Retry-After"] == "60"
+
+
+def test_a_throttle_lets_requests_through_again_after_the_window(api_client, settings):
+    settings.THROTTLE_ENABLED = True
+    settings.THROTTLE_RATES = {**settings.THROTTLE_RATES, "login": "1/min"}
+
+    with time_machine.travel("2026-11-24 13:37:00+00:00", tick=False) as traveller:
+        assert bad_login(api_client).status_code == 401
+        assert bad_login(api_client).status_code == 429
+        traveller.shift(61)
+        assert bad_login(api_client).status_code == 401
+
+
+def test_throttles_are_scoped(api_client, settings):
+    settings.THROTTLE_ENABLED = True
+    settings.THROTTLE_RATES = {**settings.THROTTLE_RATES, "login": "1/min"}
+
+    bad_login(api_client)
+    assert bad_login(api_client).status_code == 429
+
+    signup = api_client.post(
+        "/api/v1/auth/signup/",
+        {"username": "newbie", "email": "newbie@example.com", "password": "a-fine-pass-9921"},
+    )
+    assert signup.status_code == 201
+
+
+def test_throttle_enabled_false_disables_every_throttle(api_client, settings):
+    settings.THROTTLE_ENABLED = False
+    settings.THROTTLE_RATES = {**settings.THROTTLE_RATES, "login": "1/min"}
+
+    statuses = {bad_login(api_client).status_code for _ in range(5)}
+
+    assert statuses == {401}
+
+
+# --- body limits -------------------------------------------------------------------------
+
+
+def test_a_body_over_max_request_bytes_is_413(api_client, settings):
+    settings.MAX_REQUEST_BYTES = 1024
+    body = json.dumps({"username": "x" * 2000, "password": "y"})
+
+    response = api_client.post(LOGIN, body, content_type="application/json")
+
+    assert response.status_code == 413
+    assert response.json() == error("payload_too_large", "Request bodies may be at most 1 KB.")
+
+
+def test_a_json_body_over_data_upload_max_memory_size_is_413(api_client, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1024
+    body = json.dumps({"username": "x" * 2000, "password": "y"})
+
+    response = api_client.post(LOGIN, body, content_type="application/json")
+
+    assert response.status_code == 413
+    assert response.json() == error("payload_too_large", "The request body is too large.")
+
+
+def test_a_spoofed_x_forwarded_for_does_not_dodge_the_throttle(api_client, settings):
+    settings.THROTTLE_ENABLED = True
+    settings.THROTTLE_RATES = {**settings.THROTTLE_RATES, "login": "2/min"}
+
+    statuses = [
+        api_client.post(
+            LOGIN,
+            {"username": "nobody", "password": "wrong-password"},
+            HTTP_X_FORWARDED_FOR=f"203.0.113.{n}",
+        ).status_code
+        for n in range(4)
+    ]
+
+    assert statuses == [401, 401, 429, 429]

@@ -1,0 +1,60 @@
+"""The objects of API.md as the tests expect them, built from model instances.
+
+Tests compare whole response bodies against these, so a field added, renamed or leaked
+(an email in a profile) fails loudly.
+"""
+
+from datetime import UTC
+from typing import Any
+from unittest.mock import ANY
+
+__all__ = ["ANY", "error", "iso", "me_json", "profile_json", "summary_json"]
+
+
+def iso(moment) -> str:
+    """A datetime as the API renders it: ISO 8601, UTC, microseconds, `Z`."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def summary_json(user, **overrides: Any) -> dict[str, Any]:
+    body = {
+        "id": user.pk,
+        "username": user.username,
+        "display_name": user.display_name,
+        "avatar_url": None,
+    }
+    return {**body, **overrides}
+
+
+def profile_json(user, **overrides: Any) -> dict[str, Any]:
+    body = {
+        **summary_json(user),
+        "bio": user.bio,
+        "location": user.location,
+        "website": user.website,
+        "created_at": iso(user.date_joined),
+        "followers_count": user.followers_count,
+        "following_count": user.following_count,
+        "tweets_count": user.tweets_count,
+        "is_following": False,
+        "follows_you": False,
+    }
+    return {**body, **overrides}
+
+
+def me_json(user, **overrides: Any) -> dict[str, Any]:
+    body = {
+        **profile_json(user),
+        "email": user.email,
+        "email_verified": user.email_verified,
+        "facebook_connected": False,
+    }
+    return {**body, **overrides}
+
+
+def error(code: str, detail: Any = ANY, fields: dict | None = None) -> dict[str, Any]:
+    """The error envelope: {"code", "detail"} plus "fields" for validation errors."""
+    body: dict[str, Any] = {"code": code, "detail": detail}
+    if fields is not None:
+        body["fields"] = fields
+    return body
