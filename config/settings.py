@@ -138,7 +138,7 @@ if REDIS_URL:
                     {
                         "address": env.str("CHANNEL_LAYER_URL", default=REDIS_URL),
                         "socket_connect_timeout": 1,
-                        "socket_timeout": 2,
+                        "socket_timeout": 10,
                     }
                 ],
                 "capacity": 200,

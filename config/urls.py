@@ -11,6 +11,7 @@ api_v1 = [
     path("", include("accounts.urls")),
     path("", include("tweets.urls")),
     path("", include("newsfeeds.urls")),
+    path("", include("facebook_connect.urls")),
     path("", include("notifications.urls")),
     path("", include("messaging.urls")),
 ]

@@ -53,7 +53,8 @@ def followee_ids(*, user_id: int) -> QuerySet:
 
 def compute_suggestions(*, user: User, limit: int = 20) -> list[int]:
     """Ids of users worth following: friends of friends ranked by how many of the user's
-    follows follow them, then popular accounts; never the user or someone followed."""
+    follows follow them, then Facebook friends on Chirp, then popular accounts; never the
+    user or someone followed."""
     followed = followee_ids(user_id=user.pk)
     friends_of_friends = (
         Friendship.objects.filter(follower_id__in=followed, followee__is_active=True)
@@ -64,6 +65,17 @@ def compute_suggestions(*, user: User, limit: int = 20) -> list[int]:
         .order_by("-mutual", "followee_id")[:limit]
     )
     ids = [row["followee_id"] for row in friends_of_friends]
+    if len(ids) < limit:
+        from facebook_connect.selectors import list_facebook_friend_users
+
+        facebook_friends = (
+            list_facebook_friend_users(user_id=user.pk)
+            .exclude(pk__in=followed)
+            .exclude(pk__in=ids)
+            .order_by("-followers_count", "id")
+            .values_list("pk", flat=True)[: limit - len(ids)]
+        )
+        ids += list(facebook_friends)
     if len(ids) < limit:
         popular = (
             User.objects.filter(is_active=True)

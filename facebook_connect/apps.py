@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class FacebookConnectConfig(AppConfig):
+    name = "facebook_connect"
+    verbose_name = "Facebook"

@@ -1,0 +1,107 @@
+"""Reads of Facebook data: connection status, friends on Chirp, shares, deletion status."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from accounts.models import User
+from core.exceptions import NotFound
+from facebook_connect.models import (
+    FacebookAccount,
+    FacebookDataDeletion,
+    FacebookFriend,
+    FacebookLike,
+    FacebookShare,
+)
+
+
+@dataclass(frozen=True)
+class ConnectionStatus:
+    connected: bool
+    facebook_id: str | None
+    name: str | None
+    token_expires_at: datetime | None
+    last_synced_at: datetime | None
+    friends_count: int
+    likes_count: int
+
+
+def get_account(*, user_id: int) -> FacebookAccount | None:
+    return FacebookAccount.objects.filter(user_id=user_id).first()
+
+
+def get_connection_status(*, user: User) -> ConnectionStatus:
+    account = get_account(user_id=user.pk)
+    if account is None:
+        return ConnectionStatus(False, None, None, None, None, 0, 0)
+    return ConnectionStatus(
+        connected=account.is_connected,
+        facebook_id=account.facebook_id,
+        name=account.name,
+        token_expires_at=account.token_expires_at if account.is_connected else None,
+        last_synced_at=account.last_synced_at,
+        friends_count=FacebookFriend.objects.filter(account=account).count(),
+        likes_count=FacebookLike.objects.filter(account=account).count(),
+    )
+
+
+def connected_flag() -> Exists:
+    """An EXISTS expression for "the user has a connected Facebook account", to annotate
+    user querysets with (e.g. `.annotate(facebook_connected=connected_flag())`)."""
+    return Exists(
+        FacebookAccount.objects.filter(user_id=OuterRef("pk"), disconnected_at__isnull=True)
+    )
+
+
+def is_facebook_connected(*, user: User) -> bool:
+    """Answered without a query when the user was loaded with the `facebook_connected`
+    annotation or with select_related("facebook_account"); one EXISTS query otherwise."""
+    annotated = getattr(user, "facebook_connected", None)
+    if isinstance(annotated, bool):
+        return annotated
+    if User.facebook_account.is_cached(user):
+        account = getattr(user, "facebook_account", None)  # None cached when there is none
+        return account is not None and account.is_connected
+    return FacebookAccount.objects.filter(user_id=user.pk, disconnected_at__isnull=True).exists()
+
+
+def list_facebook_friend_users(*, user_id: int) -> QuerySet:
+    """Active Chirp users who are Facebook friends of the user, in either direction: in the
+    user's synced friend list, or listing the user in theirs (a friend who joined after the
+    user's last sync already counts)."""
+    my_facebook_id = FacebookAccount.objects.filter(user_id=user_id).values("facebook_id")
+    in_my_list = FacebookFriend.objects.filter(
+        account__user_id=user_id, facebook_id=OuterRef("facebook_account__facebook_id")
+    )
+    lists_me = FacebookFriend.objects.filter(
+        account__user_id=OuterRef("pk"), facebook_id__in=my_facebook_id
+    )
+    return (
+        User.objects.filter(is_active=True, facebook_account__isnull=False)
+        .filter(Q(Exists(in_my_list)) | Q(Exists(lists_me)))
+        .exclude(pk=user_id)
+    )
+
+
+def list_facebook_friends(*, user: User) -> QuerySet:
+    """The user's Facebook friends on Chirp with `is_following` and `follows_you`
+    (paginate by id)."""
+    from friendships.selectors import annotate_viewer_flags
+
+    return annotate_viewer_flags(list_facebook_friend_users(user_id=user.pk), viewer=user)
+
+
+def access_share(*, share_id: int, user: User) -> FacebookShare:
+    """The share, if the user made it; NotFound otherwise (others' shares do not exist)."""
+    share = FacebookShare.objects.filter(pk=share_id, user_id=user.pk).first()
+    if share is None:
+        raise NotFound("No share with that id.")
+    return share
+
+
+def get_data_deletion(*, confirmation_code: str) -> FacebookDataDeletion:
+    deletion = FacebookDataDeletion.objects.filter(confirmation_code=confirmation_code).first()
+    if deletion is None:
+        raise NotFound("No deletion request with that confirmation code.")
+    return deletion

@@ -1,0 +1,77 @@
+"""Facebook background work. Thin: ids in, services do the work; idempotent, acks_late,
+retried with backoff well below the broker's visibility_timeout (RELIABILITY.md trap 6).
+A task whose row is gone does nothing."""
+
+from datetime import timedelta
+
+from celery import shared_task
+from django.conf import settings
+from django.db import DatabaseError
+
+from facebook_connect import services
+from facebook_connect.exceptions import FacebookUnavailable
+
+RETRY = {
+    "acks_late": True,
+    "autoretry_for": (FacebookUnavailable, DatabaseError, OSError),
+    "retry_backoff": 30,
+    "retry_backoff_max": 600,
+    "retry_jitter": True,
+    "max_retries": 5,
+    "time_limit": 240,
+    "soft_time_limit": 200,
+}
+
+
+@shared_task(**RETRY)
+def sync_facebook_account(account_id: int) -> bool:
+    """Profile, avatar, friends and likes of one account."""
+    return services.sync_account(account_id=account_id)
+
+
+@shared_task(**RETRY)
+def refresh_facebook_token(account_id: int) -> bool:
+    return services.refresh_token(account_id=account_id)
+
+
+@shared_task(acks_late=True, time_limit=120, soft_time_limit=100)
+def refresh_expiring_tokens() -> int:
+    """Beat task: refresh the tokens that expire within FACEBOOK_TOKEN_REFRESH_DAYS."""
+    ids = services.list_expiring_account_ids(
+        within=timedelta(days=settings.FACEBOOK_TOKEN_REFRESH_DAYS)
+    )
+    for account_id in ids:
+        refresh_facebook_token.apply_async(args=(account_id,))
+    return len(ids)
+
+
+# Retries are decided by the share's own attempt counter (publish_share returns the delay),
+# so Celery's counter is unbounded here; the outbox row ends `done` or `failed`.
+@shared_task(bind=True, acks_late=True, max_retries=None, time_limit=120, soft_time_limit=100)
+def publish_share(self, share_id: int) -> None:
+    while True:
+        delay = services.publish_share(share_id=share_id)
+        if delay is None:
+            return
+        if not self.request.is_eager:
+            raise self.retry(countdown=delay)
+        # Eager mode (embedded, tests) has no broker to hold a countdown, and an eager
+        # Retry propagates as an error: attempt again in-process, without the wait.
+
+
+@shared_task(acks_late=True, time_limit=120, soft_time_limit=100)
+def reconcile_outbox() -> int:
+    """Beat task: re-enqueue pending shares and data deletions whose task was lost or gave
+    up (trap 5)."""
+    share_ids = services.list_stalled_share_ids()
+    for share_id in share_ids:
+        publish_share.apply_async(args=(share_id,))
+    deletion_ids = services.list_stalled_deletion_ids()
+    for deletion_id in deletion_ids:
+        delete_facebook_data.apply_async(args=(deletion_id,))
+    return len(share_ids) + len(deletion_ids)
+
+
+@shared_task(**RETRY)
+def delete_facebook_data(deletion_id: int) -> bool:
+    return services.delete_facebook_data(deletion_id=deletion_id)
