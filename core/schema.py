@@ -25,6 +25,8 @@ class ChirpAutoSchema(AutoSchema):
         method = self.method.upper()
         if method in ("POST", "PUT", "PATCH") or self._has_query_filters():
             codes.append("400")
+        if method in ("POST", "PUT", "PATCH"):
+            codes += ["413", "415"]  # body over the size cap; a content type not parsed
         if not self._is_public():
             codes.append("401")
         if "{" in self.path or method == "POST":
