@@ -21,7 +21,7 @@ PYTEST_ARGS ?=
 export DJANGO_DEBUG ?= true
 export DJANGO_SECURE_SSL_REDIRECT ?= false
 
-.PHONY: help venv install run migrate seed worker beat test lint format clean
+.PHONY: help venv install run migrate seed worker beat test lint format bench clean
 
 help:
 	@echo "make run      install, migrate, load demo data, serve HTTP + WebSocket on $(HOST):$(PORT)"
@@ -30,6 +30,7 @@ help:
 	@echo "make format   apply ruff's fixes and formatting"
 	@echo "make worker   Celery worker (needs REDIS_URL)"
 	@echo "make beat     Celery beat, the periodic scheduler (needs REDIS_URL)"
+	@echo "make bench    fan-out and feed-read benchmark on PostgreSQL + Redis (docs/benchmarks.md)"
 	@echo "make venv     create .venv and install requirements-dev.txt"
 	@echo "make clean    remove .venv, the SQLite database, media and collected static files"
 
@@ -73,6 +74,11 @@ lint: install
 format: install
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+# Drops and recreates its own database (DATABASE_URL, default .../chirp_bench; the name must
+# contain "bench"); Redis from REDIS_URL (default redis://127.0.0.1:6379/0). BENCH_ARGS=--help.
+bench: install
+	$(BIN)/python bench/fanout.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) db.sqlite3 media staticfiles

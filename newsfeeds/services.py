@@ -126,6 +126,11 @@ def deliver_batch(*, batch_id: int) -> int:
             batch_size=1000,
         )
         FanoutBatch.objects.filter(pk=batch.pk, done_at__isnull=True).update(done_at=timezone.now())
+        # Take the fan-out's row lock before looking for undone batches: two last batches
+        # committing together would otherwise each see the other as pending, and neither
+        # would mark the fan-out done (READ COMMITTED). The second now waits for the first
+        # to commit, then sees its batch done.
+        Fanout.objects.select_for_update(no_key=True).filter(pk=fanout.pk).exists()
         if not FanoutBatch.objects.filter(fanout=fanout, done_at__isnull=True).exists():
             _complete(fanout)
         tweet_id = fanout.tweet_id
