@@ -1,6 +1,7 @@
 from django.contrib import admin
 
-from messaging.models import Conversation, Message
+from core.admin import ReadOnlyAdmin
+from messaging.models import Conversation, ConversationMember, Message
 
 
 class MessageInline(admin.TabularInline):
@@ -24,3 +25,18 @@ class ConversationAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request) -> bool:
         return False
+
+
+@admin.register(Message)
+class MessageAdmin(ReadOnlyAdmin):
+    list_display = ("id", "conversation", "sender", "text", "created_at")
+    search_fields = ("sender__username", "text")
+    raw_id_fields = ("conversation", "sender")
+    list_select_related = ("sender",)
+
+
+@admin.register(ConversationMember)
+class ConversationMemberAdmin(ReadOnlyAdmin):
+    list_display = ("id", "conversation", "user", "last_read_message_id")
+    raw_id_fields = ("conversation", "user")
+    list_select_related = ("user",)

@@ -4,9 +4,10 @@ from contextlib import suppress
 
 from django.contrib import admin
 
+from core.admin import ReadOnlyAdmin
 from core.exceptions import NotFound
 from tweets import services
-from tweets.models import Comment, Hashtag, Like, Trend, Tweet, TweetPhoto
+from tweets.models import Comment, Hashtag, Like, Mention, Trend, Tweet, TweetHashtag, TweetPhoto
 
 
 class TweetPhotoInline(admin.TabularInline):
@@ -125,3 +126,23 @@ class TrendAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False
+
+
+@admin.register(TweetPhoto)
+class TweetPhotoAdmin(ReadOnlyAdmin):
+    list_display = ("id", "tweet", "position", "width", "height", "image")
+    raw_id_fields = ("tweet",)
+
+
+@admin.register(TweetHashtag)
+class TweetHashtagAdmin(ReadOnlyAdmin):
+    list_display = ("id", "tweet", "hashtag", "created_at")
+    raw_id_fields = ("tweet", "hashtag")
+    list_select_related = ("hashtag",)
+
+
+@admin.register(Mention)
+class MentionAdmin(ReadOnlyAdmin):
+    list_display = ("id", "tweet", "user")
+    raw_id_fields = ("tweet", "user")
+    list_select_related = ("user",)

@@ -1,0 +1,26 @@
+from django.contrib import admin
+
+from friendships import services
+from friendships.models import Friendship
+
+
+@admin.register(Friendship)
+class FriendshipAdmin(admin.ModelAdmin):
+    """Follows. Removing one goes through unfollow_user, so counters and feeds follow."""
+
+    list_display = ("id", "follower", "followee", "created_at")
+    search_fields = ("follower__username", "followee__username")
+    list_filter = ("created_at",)
+    raw_id_fields = ("follower", "followee")
+    list_select_related = ("follower", "followee")
+    readonly_fields = ("follower", "followee", "created_at")
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def delete_model(self, request, obj: Friendship) -> None:
+        services.unfollow_user(follower=obj.follower, username=obj.followee.username)
+
+    def delete_queryset(self, request, queryset) -> None:
+        for friendship in queryset.select_related("follower", "followee"):
+            self.delete_model(request, friendship)
