@@ -39,19 +39,30 @@ def send_now(user_ids: Iterable[int], event: Event, *, kind: str = "stream.event
     try:
         async_to_sync(_group_send_many)(messages)
     except Exception:
-        logger.warning("real-time push of %s to %d users failed", event.get("type"), len(messages))
+        # Warning, not error: a dropped push is within the contract (clients catch up over
+        # REST). The traceback says why (layer down, full, misconfigured).
+        logger.warning(
+            "real-time push of %s to %d users failed",
+            event.get("type"),
+            len(messages),
+            exc_info=True,
+        )
 
 
-def send_to_user_on_commit(user_id: int, event: Event | Callable[[], Event]) -> None:
+def send_to_user_on_commit(user_id: int, event: Event | Callable[[], Event | None]) -> None:
     """After the current transaction commits, push `event` to the user's sockets.
 
     `event` may be a callable, evaluated after commit (e.g. to include a fresh unread
-    count). Nothing is sent if the transaction rolls back.
+    count); if it returns None (what it describes is gone by then) nothing is sent. Nothing
+    is sent if the transaction rolls back.
     """
     send_to_users_on_commit([user_id], event)
 
 
-def send_to_users_on_commit(user_ids: Iterable[int], event: Event | Callable[[], Event]) -> None:
+def send_to_users_on_commit(
+    user_ids: Iterable[int], event: Event | Callable[[], Event | None]
+) -> None:
+    """`send_to_user_on_commit` for several users (one event, rendered once)."""
     ids = list(user_ids)
 
     def send() -> None:
@@ -60,7 +71,8 @@ def send_to_users_on_commit(user_ids: Iterable[int], event: Event | Callable[[],
         except Exception:
             logger.exception("could not build a real-time event")
             return
-        send_now(ids, payload)
+        if payload is not None:
+            send_now(ids, payload)
 
     transaction.on_commit(send)
 

@@ -44,12 +44,15 @@ def send_message(*, sender: User, conversation: Conversation, text: str) -> Mess
     """Store a message, notify the other participant, push it to both participants'
     sockets after commit."""
     message = Message.objects.create(conversation=conversation, sender=sender, text=text)
-    Conversation.objects.filter(pk=conversation.pk).update(
+    # Only forwards: when two messages are sent at once, the one with the smaller id may
+    # update last; without the guard it would put an older message back as the last one.
+    # (The row lock makes the later UPDATE re-check the condition against the committed row.)
+    Conversation.objects.filter(pk=conversation.pk, activity__lt=message.pk).update(
         last_message=message, activity=message.pk
     )
-    ConversationMember.objects.filter(conversation=conversation, user=sender).update(
-        last_read_message_id=message.pk
-    )
+    ConversationMember.objects.filter(
+        conversation=conversation, user=sender, last_read_message_id__lt=message.pk
+    ).update(last_read_message_id=message.pk)
     other_id = (
         conversation.user_high_id
         if sender.pk == conversation.user_low_id

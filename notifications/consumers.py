@@ -20,6 +20,26 @@ from core.realtime import user_group
 logger = logging.getLogger(__name__)
 
 UNAUTHORIZED = 4401
+# Close code when the channel layer cannot be reached at connect time: "try again later".
+TRY_AGAIN_LATER = 1013
+
+
+def absolute_media_urls(event, base_url: str):
+    """Events are rendered after commit, outside any request, so the REST serializers write
+    media URLs (`avatar_url`) as paths; REST answers carry absolute URLs. Prefix them with the
+    site this socket connected to, so a client never sees two shapes of one object."""
+    if isinstance(event, dict):
+        return {
+            key: (
+                base_url + value
+                if key == "avatar_url" and isinstance(value, str) and value.startswith("/")
+                else absolute_media_urls(value, base_url)
+            )
+            for key, value in event.items()
+        }
+    if isinstance(event, list):
+        return [absolute_media_urls(item, base_url) for item in event]
+    return event
 
 
 @database_sync_to_async
@@ -52,12 +72,27 @@ class StreamConsumer(AsyncJsonWebsocketConsumer):
             await self.close(code=UNAUTHORIZED)
             return
         self.user_id = user.pk
+        try:
+            await self.channel_layer.group_add(user_group(user.pk), self.channel_name)
+        except Exception:
+            # Without the layer this socket would never get an event: say so, and let the
+            # client reconnect later (and catch up over REST meanwhile).
+            logger.warning("channel layer unreachable; refusing a stream socket", exc_info=True)
+            await self.close(code=TRY_AGAIN_LATER)
+            return
         self.group = user_group(user.pk)
-        await self.channel_layer.group_add(self.group, self.channel_name)
 
     async def disconnect(self, code: int) -> None:
         if self.group is not None:
             await self.channel_layer.group_discard(self.group, self.channel_name)
+
+    async def receive(self, text_data=None, bytes_data=None, **kwargs) -> None:
+        # The base class raises on a binary or empty frame, which would drop the socket with
+        # 1011; a client's garbage gets an error event instead, like bad JSON does.
+        if not text_data:
+            await self.receive_json(None)
+            return
+        await super().receive(text_data=text_data, bytes_data=bytes_data, **kwargs)
 
     async def receive_json(self, content, **kwargs) -> None:
         if isinstance(content, dict) and content.get("type") == "ping":
@@ -75,7 +110,14 @@ class StreamConsumer(AsyncJsonWebsocketConsumer):
             return None
 
     async def stream_event(self, message: dict) -> None:
-        await self.send_json(message["event"])
+        await self.send_json(absolute_media_urls(message["event"], self.base_url()))
+
+    def base_url(self) -> str:
+        """The site this socket reached, as REST's build_absolute_uri would write it."""
+        headers = dict(self.scope.get("headers") or [])
+        host = headers.get(b"host", b"").decode("latin1")
+        scheme = "https" if self.scope.get("scheme") in ("wss", "https") else "http"
+        return f"{scheme}://{host}" if host else ""
 
     async def stream_close(self, message: dict) -> None:
         await self.close(code=UNAUTHORIZED)

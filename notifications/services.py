@@ -54,14 +54,17 @@ def notify(
     return notification
 
 
-def notification_event(notification_id: int, recipient_id: int) -> dict:
-    """The `notification` stream event, rendered by the REST serializer."""
+def notification_event(notification_id: int, recipient_id: int) -> dict | None:
+    """The `notification` stream event, rendered by the REST serializer; None when the
+    notification is already gone (its tweet deleted between the commit and the push)."""
     from notifications.serializers import NotificationSerializer
 
     notification = list_notifications(recipient=recipient_id).filter(pk=notification_id).first()
+    if notification is None:
+        return None
     return {
         "type": "notification",
-        "notification": NotificationSerializer(notification).data if notification else None,
+        "notification": NotificationSerializer(notification).data,
         "unread_count": unread_count(recipient=recipient_id),
     }
 
