@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
-from core.realtime import send_now
+from core.realtime import send_to_users_on_commit
 from core.tasks import enqueue_on_commit
 from friendships.models import Friendship
 from newsfeeds import cache
@@ -135,8 +135,8 @@ def deliver_batch(*, batch_id: int) -> int:
             _complete(fanout)
         tweet_id = fanout.tweet_id
         transaction.on_commit(lambda: cache.push(tweet_id, follower_ids))
-        transaction.on_commit(
-            lambda: send_now(follower_ids, {"type": "newsfeed", "tweet_id": tweet_id})
+        send_to_users_on_commit(
+            follower_ids, {"type": "newsfeed", "tweet_id": tweet_id}, only_online=True
         )
     return len(follower_ids)
 

@@ -7,6 +7,7 @@ Thin: authenticate, join the user's group, forward events. Every socket of a use
 import logging
 from urllib.parse import parse_qs
 
+from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from rest_framework_simplejwt.exceptions import TokenError
@@ -15,6 +16,7 @@ from rest_framework_simplejwt.tokens import AccessToken
 from rest_framework_simplejwt.utils import get_md5_hash_password
 
 from accounts.models import User
+from core import presence
 from core.realtime import user_group
 
 logger = logging.getLogger(__name__)
@@ -72,12 +74,16 @@ class StreamConsumer(AsyncJsonWebsocketConsumer):
             await self.close(code=UNAUTHORIZED)
             return
         self.user_id = user.pk
+        # Counted online before joining the group, so a fan-out never skips a socket that
+        # is already listening (core.presence).
+        await sync_to_async(presence.socket_opened)(user.pk)
         try:
             await self.channel_layer.group_add(user_group(user.pk), self.channel_name)
         except Exception:
             # Without the layer this socket would never get an event: say so, and let the
             # client reconnect later (and catch up over REST meanwhile).
             logger.warning("channel layer unreachable; refusing a stream socket", exc_info=True)
+            await sync_to_async(presence.socket_closed)(user.pk)
             await self.close(code=TRY_AGAIN_LATER)
             return
         self.group = user_group(user.pk)
@@ -85,6 +91,7 @@ class StreamConsumer(AsyncJsonWebsocketConsumer):
     async def disconnect(self, code: int) -> None:
         if self.group is not None:
             await self.channel_layer.group_discard(self.group, self.channel_name)
+            await sync_to_async(presence.socket_closed)(self.user_id)
 
     async def receive(self, text_data=None, bytes_data=None, **kwargs) -> None:
         # The base class raises on a binary or empty frame, which would drop the socket with

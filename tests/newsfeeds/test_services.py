@@ -6,13 +6,17 @@ from datetime import timedelta
 import pytest
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+from django.conf import settings
 from django.db import transaction
 
+from core import presence
 from core.realtime import user_group
 from friendships.services import unfollow_user
 from newsfeeds import services, tasks
 from newsfeeds.models import Fanout, FanoutBatch, NewsFeed
+from tests.conftest import service_missing
 from tests.factories import FriendshipFactory, RetweetFactory, TweetFactory, UserFactory
+from tests.streams import StreamListener
 from tweets.services import delete_tweet
 
 pytestmark = pytest.mark.django_db
@@ -199,6 +203,7 @@ def test_delivery_sends_a_newsfeed_event_to_each_follower(author_with_followers,
     for user in (author, *followers):
         channels[user.pk] = async_to_sync(layer.new_channel)()
         async_to_sync(layer.group_add)(user_group(user.pk), channels[user.pk])
+        presence.socket_opened(user.pk)  # as each of their sockets does on connect
 
     with committed():
         tweet = TweetFactory(user=author)
@@ -209,6 +214,21 @@ def test_delivery_sends_a_newsfeed_event_to_each_follower(author_with_followers,
             "type": "stream.event",
             "event": {"type": "newsfeed", "tweet_id": tweet.pk},
         }
+
+
+def test_delivery_pushes_only_to_followers_with_an_open_socket(author_with_followers, committed):
+    if not settings.REDIS_URL:
+        service_missing("presence is tracked in Redis; REDIS_URL is unset")
+    author, followers = author_with_followers
+    online, offline = followers[0], followers[1]
+    listeners = {user.pk: StreamListener(user.pk) for user in (online, offline)}
+    presence.socket_opened(online.pk)
+
+    with committed():
+        tweet = TweetFactory(user=author)
+
+    assert listeners[online.pk].events() == [{"type": "newsfeed", "tweet_id": tweet.pk}]
+    assert listeners[offline.pk].events() == []
 
 
 def test_rolled_back_delivery_sends_no_event(
