@@ -5,7 +5,13 @@ from django.contrib import admin
 
 class ReadOnlyAdmin(admin.ModelAdmin):
     """For rows only services write (feed rows, fan-out state, join rows): staff may look,
-    not edit, so counters and invariants stay the services' business."""
+    not add or edit, so counters and invariants stay the services' business.
+
+    Delete permission stays on: Django's admin refuses to delete a tweet or user whose
+    cascade reaches a model the staff member may not delete, and these rows only ever go
+    with what they belong to. The bulk-delete action is removed so they are not deleted on
+    their own by accident.
+    """
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False
@@ -13,5 +19,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
