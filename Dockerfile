@@ -27,7 +27,9 @@ RUN useradd --system --uid 1000 --home-dir /app chirp \
     && chown chirp /data/media
 USER chirp
 
-ENV MEDIA_ROOT=/data/media
+# Production defaults: DEBUG off unless the environment says otherwise.
+ENV MEDIA_ROOT=/data/media \
+    DJANGO_DEBUG=false
 EXPOSE 8000
 
 CMD ["sh", "-c", "python manage.py migrate --noinput && exec daphne -b 0.0.0.0 -p 8000 config.asgi:application"]

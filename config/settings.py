@@ -19,7 +19,10 @@ environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 INSECURE_DEV_SECRET = "dev-insecure-secret-key-change-me-0123456789abcdef"
 
-DEBUG = env.bool("DJANGO_DEBUG", default=False)
+# Development default, so `manage.py` works on a fresh checkout. Deployments turn it off:
+# the Docker image sets DJANGO_DEBUG=false, and with it off the checks below refuse to start
+# on a default secret or empty allowed hosts.
+DEBUG = env.bool("DJANGO_DEBUG", default=True)
 SECRET_KEY = env.str("DJANGO_SECRET_KEY", default=INSECURE_DEV_SECRET)
 ALLOWED_HOSTS = env.list(
     "DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"] if DEBUG else []
