@@ -21,6 +21,7 @@ from accounts.serializers import (
     TokenPairSerializer,
     UserSummarySerializer,
 )
+from core.api import validated
 from core.schema import ErrorEnvelopeSerializer
 from core.throttling import throttle
 
@@ -28,12 +29,6 @@ from core.throttling import throttle
 # bad credentials or tokens; /me/ answers 413 for an avatar over the caps.
 UNAUTHORIZED = {401: ErrorEnvelopeSerializer}
 TOO_LARGE = {413: ErrorEnvelopeSerializer}
-
-
-def validated(serializer_class, request, **kwargs) -> dict:
-    serializer = serializer_class(data=request.data, **kwargs)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
 
 
 class AuthViewSet(viewsets.GenericViewSet):

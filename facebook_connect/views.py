@@ -13,6 +13,7 @@ from rest_framework.response import Response
 
 from accounts.exceptions import AuthenticationFailed
 from accounts.services import issue_tokens
+from core.api import validated
 from core.pagination import CursorPagination
 from core.throttling import throttle
 from facebook_connect import oauth, selectors, services
@@ -31,12 +32,6 @@ from facebook_connect.serializers import (
 )
 
 BACKEND = "facebook_connect.backends.FacebookBackend"
-
-
-def validated(serializer_class, request) -> dict:
-    serializer = serializer_class(data=request.data)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
 
 
 def facebook_login(request, access_token: str):

@@ -5,6 +5,7 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from accounts.serializers import UserSummarySerializer
+from core.api import validated, viewer_of
 from core.throttling import throttle
 from tweets import selectors, services
 from tweets.serializers import (
@@ -15,16 +16,6 @@ from tweets.serializers import (
     TweetSerializer,
     TweetUpdateInputSerializer,
 )
-
-
-def viewer_of(request):
-    return request.user if request.user.is_authenticated else None
-
-
-def validated(serializer_class, request) -> dict:
-    serializer = serializer_class(data=request.data)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
 
 
 class TweetListMixin:
