@@ -16,6 +16,14 @@ def with_viewer_flags(queryset: QuerySet, *, viewer: User | None) -> QuerySet:
     return annotate_viewer_flags(queryset, viewer=viewer)
 
 
+def get_active_user(*, username: str) -> User:
+    """An active user by username (any case); NotFound otherwise."""
+    user = User.objects.filter(username__iexact=username, is_active=True).first()
+    if user is None:
+        raise NotFound("No user with that username.")
+    return user
+
+
 def get_profile(*, username: str, viewer: User | None) -> User:
     """One active user by username (any case), with viewer flags. NotFound otherwise."""
     queryset = with_viewer_flags(User.objects.filter(is_active=True), viewer=viewer)

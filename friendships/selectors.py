@@ -3,15 +3,8 @@
 from django.db.models import Count, Exists, OuterRef, QuerySet
 
 from accounts.models import User
-from core.exceptions import NotFound
+from accounts.selectors import get_active_user
 from friendships.models import Friendship
-
-
-def get_active_user(*, username: str) -> User:
-    user = User.objects.filter(username__iexact=username, is_active=True).first()
-    if user is None:
-        raise NotFound("No user with that username.")
-    return user
 
 
 def annotate_viewer_flags(queryset: QuerySet, *, viewer: User | None) -> QuerySet:

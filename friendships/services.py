@@ -5,9 +5,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 
 from accounts.models import User
+from accounts.selectors import get_active_user
 from friendships.exceptions import CannotFollowSelf
 from friendships.models import Friendship
-from friendships.selectors import get_active_user
 from newsfeeds import services as newsfeed_services
 from notifications import services as notification_services
 from notifications.models import Verb

@@ -5,8 +5,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 
 from accounts.models import User
+from accounts.selectors import get_active_user
 from core.realtime import send_to_users_on_commit
-from friendships.selectors import get_active_user
 from messaging.exceptions import CannotMessageSelf
 from messaging.models import Conversation, ConversationMember, Message
 from notifications import services as notification_services

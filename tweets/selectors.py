@@ -14,6 +14,7 @@ from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from accounts.models import User
+from accounts.selectors import get_active_user
 from core.exceptions import NotFound
 from tweets.models import Comment, Like, Mention, Trend, Tweet, TweetHashtag, TweetPhoto
 from tweets.parsing import normalise_text
@@ -85,9 +86,7 @@ def _search(queryset: QuerySet, q: str) -> QuerySet:
 
 def list_user_tweets(*, username: str) -> QuerySet:
     """A user's tweets and retweets, newest first."""
-    user = User.objects.filter(username__iexact=username, is_active=True).only("pk").first()
-    if user is None:
-        raise NotFound("No user with that username.")
+    user = get_active_user(username=username)
     return Tweet.objects.select_related(*TWEET_RELATED).filter(user=user)
 
 
