@@ -83,3 +83,24 @@ def make_auth_client(db):
         return authenticate(APIClient(), user or UserFactory())
 
     return make
+
+
+# Two plain users and their clients, for tests about one user acting on another.
+@pytest.fixture
+def alice(db):
+    return UserFactory(username="alice")
+
+
+@pytest.fixture
+def bob(db):
+    return UserFactory(username="bob")
+
+
+@pytest.fixture
+def alice_client(alice, make_auth_client):
+    return make_auth_client(alice)
+
+
+@pytest.fixture
+def bob_client(bob, make_auth_client):
+    return make_auth_client(bob)

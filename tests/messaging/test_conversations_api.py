@@ -30,26 +30,6 @@ def message_json(message) -> dict:
     }
 
 
-@pytest.fixture
-def alice(db):
-    return UserFactory(username="alice")
-
-
-@pytest.fixture
-def bob(db):
-    return UserFactory(username="bob")
-
-
-@pytest.fixture
-def alice_client(alice, make_auth_client):
-    return make_auth_client(alice)
-
-
-@pytest.fixture
-def bob_client(bob, make_auth_client):
-    return make_auth_client(bob)
-
-
 def start(client, username: str) -> int:
     response = client.post(CONVERSATIONS, {"username": username})
     assert response.status_code in (200, 201), response.json()

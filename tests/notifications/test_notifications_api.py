@@ -45,26 +45,6 @@ def notification_json(notification, **overrides) -> dict:
     return {**body, **overrides}
 
 
-@pytest.fixture
-def alice(db):
-    return UserFactory(username="alice")
-
-
-@pytest.fixture
-def bob(db):
-    return UserFactory(username="bob")
-
-
-@pytest.fixture
-def alice_client(alice, make_auth_client):
-    return make_auth_client(alice)
-
-
-@pytest.fixture
-def bob_client(bob, make_auth_client):
-    return make_auth_client(bob)
-
-
 @pytest.mark.parametrize(("verb", "action"), ACTIONS, ids=[verb for verb, _ in ACTIONS])
 def test_each_action_notifies_its_recipient_exactly_once(
     verb, action, alice, bob, alice_client, bob_client
