@@ -37,8 +37,8 @@ class TweetViewSet(TweetListMixin, viewsets.GenericViewSet):
     parser_classes = [JSONParser, MultiPartParser, FormParser]
     throttle_classes = [throttle("post", writes_only=True)]
 
-    def render_tweet(self, tweet, status_code=status.HTTP_200_OK):
-        tweet = selectors.get_tweet_for_display(tweet_id=tweet.pk, viewer=viewer_of(self.request))
+    def render_tweet(self, tweet_id: int, status_code=status.HTTP_200_OK):
+        tweet = selectors.get_tweet_for_display(tweet_id=tweet_id, viewer=viewer_of(self.request))
         return Response(
             TweetSerializer(tweet, context=self.get_serializer_context()).data, status=status_code
         )
@@ -61,16 +61,16 @@ class TweetViewSet(TweetListMixin, viewsets.GenericViewSet):
         tweet = services.create_tweet(
             author=request.user, text=data.get("text", ""), photos=data["photos"]
         )
-        return self.render_tweet(tweet, status.HTTP_201_CREATED)
+        return self.render_tweet(tweet.pk, status.HTTP_201_CREATED)
 
     def retrieve(self, request, pk: int):
-        return self.render_tweet(selectors.get_tweet(tweet_id=pk))
+        return self.render_tweet(pk)
 
     @extend_schema(request=TweetUpdateInputSerializer, responses={200: TweetSerializer})
     def partial_update(self, request, pk: int):
         data = validated(TweetUpdateInputSerializer, request)
         tweet = services.edit_tweet(editor=request.user, tweet_id=pk, text=data["text"])
-        return self.render_tweet(tweet)
+        return self.render_tweet(tweet.pk)
 
     def destroy(self, request, pk: int):
         services.delete_tweet(actor=request.user, tweet_id=pk)
@@ -80,7 +80,7 @@ class TweetViewSet(TweetListMixin, viewsets.GenericViewSet):
     @action(detail=True, methods=["post", "delete"], throttle_classes=[throttle("toggle")])
     def like(self, request, pk: int):
         toggle = services.like_tweet if request.method == "POST" else services.unlike_tweet
-        return self.render_tweet(toggle(user=request.user, tweet_id=pk))
+        return self.render_tweet(toggle(user=request.user, tweet_id=pk).pk)
 
     @extend_schema(responses={200: UserSummarySerializer(many=True)})
     @action(detail=True, methods=["get"], permission_classes=[permissions.AllowAny])
@@ -95,7 +95,7 @@ class TweetViewSet(TweetListMixin, viewsets.GenericViewSet):
     @action(detail=True, methods=["post", "delete"], throttle_classes=[throttle("toggle")])
     def retweet(self, request, pk: int):
         toggle = services.retweet if request.method == "POST" else services.undo_retweet
-        return self.render_tweet(toggle(user=request.user, tweet_id=pk))
+        return self.render_tweet(toggle(user=request.user, tweet_id=pk).pk)
 
     @extend_schema(methods=["GET"], responses={200: CommentSerializer(many=True)})
     @extend_schema(
