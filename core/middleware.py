@@ -1,6 +1,7 @@
 """Request-level guards that keep every answer JSON and every body bounded."""
 
 from django.conf import settings
+from rest_framework.response import Response
 
 from core.exception_handler import STATUS_ERRORS, json_error
 from core.units import format_bytes
@@ -38,7 +39,9 @@ ERROR_PAGE_TYPES = ("text/html", "text/plain")
 class JsonErrorPagesMiddleware:
     """Turn Django's error pages (the DEBUG technical 404/500 pages, which bypass
     handler404/handler500, and the bodies of HttpResponseNotAllowed and friends) into the
-    API's JSON envelope. Admin pages are left alone."""
+    API's JSON envelope. Admin pages are left alone, and so are DRF's responses: the
+    exception handler already put the envelope in them (code, detail, fields), and the
+    browsable API only presents it as a page to a browser that asked for HTML."""
 
     def __init__(self, get_response) -> None:
         self.get_response = get_response
@@ -47,6 +50,7 @@ class JsonErrorPagesMiddleware:
         response = self.get_response(request)
         if (
             response.status_code in STATUS_ERRORS
+            and not isinstance(response, Response)
             and response.get("Content-Type", "").startswith(ERROR_PAGE_TYPES)
             and not request.path.startswith(HTML_PREFIXES)
         ):
