@@ -1,5 +1,7 @@
 """Request-level guards that keep every answer JSON and every body bounded."""
 
+from urllib.parse import unquote
+
 from django.conf import settings
 from rest_framework.response import Response
 
@@ -28,6 +30,22 @@ class RequestSizeLimitMiddleware:
         if length > settings.MAX_REQUEST_BYTES:
             limit = format_bytes(settings.MAX_REQUEST_BYTES)
             return json_error(413, f"Request bodies may be at most {limit}.")
+        return self.get_response(request)
+
+
+class NullCharacterMiddleware:
+    """Refuse (400) a path or query string holding a NUL character (%00), the one character
+    a PostgreSQL text value cannot hold (RELIABILITY.md trap 14): any view that filters by
+    it would answer 500 there. Bodies need no such guard: DRF's CharField, which every
+    input serializer uses, refuses NUL (and lone surrogates) itself."""
+
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request):
+        query = unquote(request.META.get("QUERY_STRING", ""))
+        if "\x00" in request.path or "\x00" in query:
+            return json_error(400, "Null characters are not allowed in the URL.")
         return self.get_response(request)
 
 

@@ -1,0 +1,105 @@
+"""Input the database or the parser cannot take is the client's mistake: a 400 in the
+envelope, never a 500 (RELIABILITY.md trap 14). PostgreSQL refuses NUL in any text value,
+so on PostgreSQL these used to answer 500; on SQLite they must answer the same 400."""
+
+import pytest
+
+from tests.shapes import error
+
+pytestmark = pytest.mark.django_db
+
+NUL_IN_URL = error("bad_request", "Null characters are not allowed in the URL.")
+NUL_IN_FIELD = ["Null characters are not allowed."]
+
+
+# --- NUL in the path or the query string ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/users/?search=a%00b",
+        "/api/v1/tweets/?q=a%00b",
+        "/api/v1/tweets/?hashtag=a%00b",
+        "/api/v1/users/us%00er/",
+        "/api/v1/users/us%00er/followers/",
+        "/api/v1/users/us%00er/following/",
+        "/api/v1/users/us%00er/tweets/",
+        "/api/v1/tweets/?cursor=a%00b",
+        "/api/v1/tweets/?hashtag=django&page_size=1%00",
+        "/api/v1/users/?search%00=al",
+        "/api/v1/newsfeed/?cursor=%00",
+        "/api/v1/notifications/?unread=true%00",
+        "/api/v1/auth/facebook/authorize/?next=/%00",
+        "/api/v1/no%00where/",
+        "/admin/login/?next=/admin/%00",
+    ],
+)
+def test_a_nul_in_the_url_is_400(auth_client, url):
+    response = auth_client.get(url)
+
+    assert response.status_code == 400
+    assert response.json() == NUL_IN_URL
+
+
+def test_a_nul_in_the_url_of_a_write_is_400(auth_client):
+    response = auth_client.post("/api/v1/users/us%00er/follow/")
+
+    assert response.status_code == 400
+    assert response.json() == NUL_IN_URL
+
+
+def test_a_percent_sign_that_is_not_a_nul_is_fine(auth_client):
+    response = auth_client.get("/api/v1/users/?search=%2500")
+
+    assert response.status_code == 200
+
+
+# --- NUL in bodies: DRF's CharField refuses it, whatever the content type --------------------
+
+
+@pytest.mark.parametrize("content_type", ["json", "multipart"])
+def test_a_nul_in_a_tweet_is_400(auth_client, content_type):
+    response = auth_client.post("/api/v1/tweets/", {"text": "a\x00b"}, format=content_type)
+
+    assert response.status_code == 400
+    assert response.json() == error("validation_error", "Invalid input.", {"text": NUL_IN_FIELD})
+
+
+@pytest.mark.parametrize("field", ["bio", "username", "display_name", "location"])
+def test_a_nul_in_a_profile_field_is_400(auth_client, field):
+    response = auth_client.patch("/api/v1/me/", {field: "a\x00b"}, format="json")
+
+    assert response.status_code == 400
+    assert response.json()["code"] == "validation_error"
+    assert response.json()["fields"][field][0] == NUL_IN_FIELD[0]
+
+
+def test_a_nul_in_a_form_encoded_field_is_400(auth_client):
+    response = auth_client.patch(
+        "/api/v1/me/", "bio=a%00b", content_type="application/x-www-form-urlencoded"
+    )
+
+    assert response.status_code == 400
+    assert response.json() == error("validation_error", "Invalid input.", {"bio": NUL_IN_FIELD})
+
+
+def test_a_nul_in_login_credentials_is_400(api_client):
+    response = api_client.post(
+        "/api/v1/auth/login/", {"username": "a\x00b", "password": "secret"}, format="json"
+    )
+
+    assert response.status_code == 400
+    assert response.json() == error(
+        "validation_error", "Invalid input.", {"username": NUL_IN_FIELD}
+    )
+
+
+def test_a_lone_surrogate_in_a_json_string_is_400(auth_client):
+    # JSON may spell one (\ud800); UTF-8, and so the database, cannot hold it.
+    response = auth_client.post(
+        "/api/v1/tweets/", '{"text": "a\\ud800b"}', content_type="application/json"
+    )
+
+    assert response.status_code == 400
+    assert response.json()["fields"] == {"text": ["Surrogate characters are not allowed: U+D800."]}
