@@ -5,6 +5,7 @@ layer and Celery executing tasks eagerly in-process. With DATABASE_URL and REDIS
 the same code runs on PostgreSQL and Redis with real Celery workers.
 """
 
+import importlib.util
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -63,6 +64,11 @@ INSTALLED_APPS = [
     "notifications",
     "messaging",
 ]
+# The fake Graph server's `facebook_fake_server` command, for local demos. The package is
+# development-only and the Docker image leaves it out (.dockerignore), so it is installed
+# only with DEBUG on and only where it exists.
+if DEBUG and importlib.util.find_spec("fakegraph") is not None:
+    INSTALLED_APPS.append("fakegraph")
 
 MIDDLEWARE = [
     "core.middleware.JsonErrorPagesMiddleware",

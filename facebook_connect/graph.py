@@ -1,7 +1,7 @@
 """A small Graph API client on a `requests` session.
 
 - Base URL and version from settings (FACEBOOK_GRAPH_URL, FACEBOOK_API_VERSION), so tests
-  and demos point it at the fake Graph server (tests/facebook_connect/fake_graph.py).
+  and demos point it at the fake Graph server (fakegraph.server, a development package).
 - The token travels in the `Authorization` header, never in a URL, and every call that
   carries a token also carries `appsecret_proof` (HMAC-SHA256 of the token with the app
   secret): a token stolen from a device is useless without our secret.

@@ -17,11 +17,11 @@ HOST = "chirp.example.com"
 pytestmark = pytest.mark.slow  # each test starts a Python process with Django
 
 
-def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
+def manage(*args: str, cwd: Path = ROOT, **env: str) -> subprocess.CompletedProcess:
     base = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": str(Path.home())}
     return subprocess.run(
         [sys.executable, "manage.py", *args],
-        cwd=ROOT,
+        cwd=cwd,
         env={**base, **env},
         capture_output=True,
         text=True,

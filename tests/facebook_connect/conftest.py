@@ -1,6 +1,6 @@
 import pytest
 
-from tests.facebook_connect.fake_graph import APP_ID, APP_SECRET, FakeGraphServer
+from fakegraph.server import APP_ID, APP_SECRET, FakeGraphServer
 
 
 @pytest.fixture(scope="session")

@@ -3,7 +3,7 @@
 import time
 
 from facebook_connect.models import FacebookAccount
-from tests.facebook_connect.fake_graph import appsecret_proof, signed_request
+from fakegraph.server import appsecret_proof, signed_request
 
 LOGIN = "/api/v1/auth/facebook/"
 ME_FACEBOOK = "/api/v1/me/facebook/"

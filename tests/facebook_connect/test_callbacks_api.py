@@ -11,7 +11,7 @@ from facebook_connect.models import (
     FacebookLike,
     FacebookShare,
 )
-from tests.facebook_connect.fake_graph import signed_request
+from fakegraph.server import signed_request
 from tests.facebook_connect.helpers import ME_FACEBOOK, fb_login, signed
 from tests.factories import TweetFactory
 from tests.shapes import ANY, error

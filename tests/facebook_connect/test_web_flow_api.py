@@ -8,7 +8,7 @@ import time_machine
 from django.contrib.auth import SESSION_KEY
 
 from accounts.models import User
-from tests.facebook_connect.fake_graph import APP_ID
+from fakegraph.server import APP_ID
 from tests.shapes import ANY, error
 
 pytestmark = pytest.mark.django_db

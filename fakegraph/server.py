@@ -14,7 +14,8 @@ to another app), `pagetoken` (not a USER token), `ratelimited` (code 17 on every
 `server.add_user(...)`, script failures with `server.fail(...)`, or take all of Facebook
 down with `server.down = True`.
 
-Run it alone for demos: `python manage.py facebook_fake_server` (docs/facebook.md).
+Run it alone for demos: `python manage.py facebook_fake_server` (with DJANGO_DEBUG on), or
+`python -m fakegraph.server` without Django (docs/facebook.md).
 """
 
 import base64
@@ -22,6 +23,7 @@ import hashlib
 import hmac
 import io
 import json
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -485,6 +487,20 @@ def _handler_for(server: FakeGraphServer):
     return Handler
 
 
+def serve(host: str = "127.0.0.1", port: int = 8765, out=sys.stdout) -> None:
+    """Serve until interrupted, after printing how to point Chirp at it (for demos: 25 items
+    a page, like Facebook's small pages, rather than the tests' 2)."""
+    server = FakeGraphServer(host, port, page_size=25)
+    out.write(describe(server) + "\n")
+    out.flush()
+    try:
+        server.httpd.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.httpd.server_close()
+
+
 def main(argv: list[str] | None = None) -> None:
     import argparse
 
@@ -492,14 +508,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8765)
     args = parser.parse_args(argv)
-    server = FakeGraphServer(args.host, args.port, page_size=25)
-    print(describe(server))
-    try:
-        server.httpd.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.httpd.server_close()
+    serve(args.host, args.port)
 
 
 def describe(server: FakeGraphServer) -> str:
