@@ -1,7 +1,7 @@
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
@@ -22,6 +22,7 @@ from accounts.serializers import (
     UserSummarySerializer,
 )
 from core.api import validated
+from core.parsers import JSONParser
 from core.schema import ErrorEnvelopeSerializer
 from core.throttling import throttle
 

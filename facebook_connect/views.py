@@ -8,13 +8,14 @@ from django.http import HttpResponseRedirect
 from django.urls import reverse
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import permissions, status, viewsets
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from accounts.exceptions import AuthenticationFailed
 from accounts.services import issue_tokens
 from core.api import validated
 from core.pagination import CursorPagination
+from core.parsers import JSONParser
 from core.throttling import throttle
 from facebook_connect import oauth, selectors, services
 from facebook_connect.exceptions import FacebookLoginCancelled, FacebookTokenInvalid

@@ -16,7 +16,7 @@ from rest_framework_simplejwt.tokens import AccessToken
 from rest_framework_simplejwt.utils import get_md5_hash_password
 
 from accounts.models import User
-from core import presence
+from core import parsers, presence
 from core.realtime import user_group
 
 logger = logging.getLogger(__name__)
@@ -111,8 +111,10 @@ class StreamConsumer(AsyncJsonWebsocketConsumer):
 
     @classmethod
     async def decode_json(cls, text_data):
+        # The same parser as request bodies: a frame nested thousands deep is garbage, not
+        # a RecursionError that drops the socket.
         try:
-            return await super().decode_json(text_data)
+            return parsers.loads(text_data)
         except ValueError:
             return None
 

@@ -1,11 +1,12 @@
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import permissions, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from accounts.serializers import UserSummarySerializer
 from core.api import validated, viewer_of
+from core.parsers import JSONParser
 from core.throttling import throttle
 from tweets import selectors, services
 from tweets.serializers import (

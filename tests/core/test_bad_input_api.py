@@ -103,3 +103,46 @@ def test_a_lone_surrogate_in_a_json_string_is_400(auth_client):
 
     assert response.status_code == 400
     assert response.json()["fields"] == {"text": ["Surrogate characters are not allowed: U+D800."]}
+
+
+# --- JSON nested deeper than the parser allows ---------------------------------------------
+
+DEEP = "[" * 5000 + "]" * 5000
+TOO_DEEP = error("parse_error", "JSON parse error - nested deeper than 32 levels")
+
+
+@pytest.mark.parametrize(
+    ("method", "url"),
+    [("post", "/api/v1/auth/login/"), ("post", "/api/v1/tweets/"), ("patch", "/api/v1/me/")],
+)
+def test_json_nested_5000_deep_is_a_parse_error(auth_client, method, url):
+    response = getattr(auth_client, method)(url, DEEP, content_type="application/json")
+
+    assert response.status_code == 400
+    assert response.json() == TOO_DEEP
+
+
+def test_json_nested_just_over_the_limit_is_a_parse_error(auth_client):
+    body = '{"text": "hi", "extra": ' + "[" * 32 + "]" * 32 + "}"
+
+    response = auth_client.post("/api/v1/tweets/", body, content_type="application/json")
+
+    assert response.status_code == 400
+    assert response.json() == TOO_DEEP
+
+
+def test_json_nested_to_the_limit_is_parsed(auth_client):
+    body = '{"text": "hi", "extra": ' + "[" * 31 + "]" * 31 + "}"
+
+    response = auth_client.post("/api/v1/tweets/", body, content_type="application/json")
+
+    assert response.status_code == 201
+
+
+def test_brackets_inside_json_strings_do_not_count_as_nesting(auth_client):
+    text = '[{"\\"' * 40  # brackets, quotes and escapes, all inside one string
+
+    response = auth_client.post("/api/v1/tweets/", {"text": text}, format="json")
+
+    assert response.status_code == 201
+    assert response.json()["text"] == text

@@ -217,8 +217,9 @@ async def test_ping_is_answered_with_pong():
         {"text": "not json at all {"},
         {"text": ""},
         {"bytes": b"\x00\x01binary"},
+        {"text": "[" * 5000 + "]" * 5000},
     ],
-    ids=["unknown-type", "list", "string", "not-json", "empty", "binary"],
+    ids=["unknown-type", "list", "string", "not-json", "empty", "binary", "nested-5000-deep"],
 )
 async def test_unknown_or_garbage_message_gets_an_error_and_the_socket_stays_open(frame):
     user = await make_user()
