@@ -1,4 +1,5 @@
-# The Chirp image: one image for web (daphne, HTTP + WebSocket), Celery worker and beat.
+# The Chirp image: one image for every app process of docker-compose.yml: web (gunicorn,
+# HTTP), ws (daphne, WebSocket), migrate, Celery worker and beat (docs/scaling.md).
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -32,4 +33,6 @@ ENV MEDIA_ROOT=/data/media \
     DJANGO_DEBUG=false
 EXPOSE 8000
 
-CMD ["sh", "-c", "python manage.py migrate --noinput && exec daphne -b 0.0.0.0 -p 8000 config.asgi:application"]
+# The HTTP server, exactly as docker-compose.yml's web service runs it (a test checks they
+# match); compose runs migrations once in its own service before the servers start.
+CMD ["gunicorn", "--config", "config/gunicorn.py", "--bind", "0.0.0.0:8000", "config.wsgi"]

@@ -24,110 +24,18 @@ bench/results/fanout-<UTC date and time>.json.
 
 from __future__ import annotations
 
-import argparse
 import contextlib
-import ctypes
-import json
 import os
-import platform
-import secrets
 import signal
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import uuid
-from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
-ROOT = Path(__file__).resolve().parent.parent
-RESULTS = ROOT / "bench" / "results"
-DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/chirp_bench"
-DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
-BROKER_DB = 11
-RUN = uuid.uuid4().hex[:10]
-
-
-def redis_db(url: str, db: int) -> str:
-    parts = urlsplit(url)
-    return urlunsplit((parts.scheme, parts.netloc, f"/{db}", parts.query, parts.fragment))
-
-
-def configure_environment() -> dict[str, str]:
-    """Environment of this process and of the worker, set before Django loads settings
-    (variables already set win, except those that keep the run isolated and measurable)."""
-    database_url = os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL
-    redis_url = os.environ.get("REDIS_URL") or DEFAULT_REDIS_URL
-    env = {
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-        "DATABASE_URL": database_url,
-        "REDIS_URL": redis_url,
-        "CELERY_BROKER_URL": os.environ.get("CELERY_BROKER_URL") or redis_db(redis_url, BROKER_DB),
-        "CELERY_TASK_DEFAULT_QUEUE": f"bench-{RUN}",
-        "CELERY_TASK_ALWAYS_EAGER": "false",
-        "CACHE_KEY_PREFIX": f"bench-{RUN}",
-        "CHANNEL_LAYER_PREFIX": f"bench-{RUN}",
-        # Production-like: DEBUG off (no query log kept per request), throttles off.
-        "DJANGO_DEBUG": "false",
-        "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
-        "DJANGO_ALLOWED_HOSTS": "testserver,127.0.0.1,localhost",
-        "DJANGO_SECURE_SSL_REDIRECT": "false",
-        "THROTTLE_ENABLED": "false",
-        # 10,000 followers is the default large-account threshold: fan out regardless.
-        "NEWSFEED_CELEBRITY_THRESHOLD": "1000000000",
-        "LOG_LEVEL": "WARNING",
-    }
-    os.environ.update(env)
-    return env
-
-
-def fresh_database(database_url: str) -> str:
-    """Drop and create the bench database; returns its name."""
-    import psycopg
-
-    parts = urlsplit(database_url)
-    name = parts.path.lstrip("/")
-    if "bench" not in name:
-        sys.exit(f"refusing to drop database {name!r}: a bench database's name contains 'bench'")
-    maintenance = urlunsplit((parts.scheme, parts.netloc, "/postgres", parts.query, ""))
-    with psycopg.connect(maintenance, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    return name
-
-
-def machine() -> dict:
-    from django.db import connection
-
-    from core.redis import get_redis
-
-    memory_kb = 0
-    with open("/proc/meminfo") as meminfo:
-        for line in meminfo:
-            if line.startswith("MemTotal:"):
-                memory_kb = int(line.split()[1])
-    cpu = platform.processor()
-    with open("/proc/cpuinfo") as cpuinfo:
-        for line in cpuinfo:
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    with connection.cursor() as cursor:
-        cursor.execute("SHOW server_version")
-        postgres = cursor.fetchone()[0]
-    return {
-        "nproc": os.cpu_count(),
-        "cpu": cpu,
-        "memory_gib": round(memory_kb / 1024 / 1024, 1),
-        "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
-        "python": platform.python_version(),
-        "postgresql": postgres,
-        "redis": get_redis().info("server")["redis_version"],
-        "kernel": platform.release(),
-    }
-
+import common
+from common import ROOT, RUN
 
 # --- data ----------------------------------------------------------------------------------
 
@@ -168,12 +76,6 @@ def seed(followers: int, followees: int, tweets_each: int):
 # --- the worker ----------------------------------------------------------------------------
 
 
-def die_with_parent() -> None:
-    """In the worker, before exec (Linux): SIGTERM when this benchmark process dies."""
-    if sys.platform.startswith("linux"):
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-
-
 def start_worker(concurrency: int, log_path: Path) -> subprocess.Popen:
     log = log_path.open("wb")
     process = subprocess.Popen(
@@ -184,7 +86,7 @@ def start_worker(concurrency: int, log_path: Path) -> subprocess.Popen:
             "--without-gossip", "--without-mingle", "--without-heartbeat",
         ],
         cwd=ROOT, env={**os.environ, "PYTHONUNBUFFERED": "1"}, stdout=log,
-        stderr=subprocess.STDOUT, start_new_session=True, preexec_fn=die_with_parent,
+        stderr=subprocess.STDOUT, start_new_session=True, preexec_fn=common.die_with_parent,
     )  # fmt: skip
     deadline = time.monotonic() + 60
     while " ready." not in log_path.read_text(errors="replace"):
@@ -339,21 +241,7 @@ def measure_reads(reader, requests: int, max_seconds: float) -> dict:
     return results
 
 
-def cleanup_redis() -> None:
-    import redis
-
-    from core.redis import get_redis
-
-    cache_client = get_redis()
-    for key in cache_client.scan_iter(match=f"*bench-{RUN}*"):
-        cache_client.delete(key)
-    broker = redis.Redis.from_url(os.environ["CELERY_BROKER_URL"])
-    for key in broker.scan_iter(match=f"*bench-{RUN}*"):
-        broker.delete(key)
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def add_arguments(parser) -> None:
     parser.add_argument("--followers", type=int, default=10_000)
     parser.add_argument("--concurrency", type=int, default=os.cpu_count() or 2,
                         help="worker processes of the one Celery worker (default: nproc)")  # fmt: skip
@@ -361,21 +249,14 @@ def main() -> None:
     parser.add_argument("--max-seconds", type=float, default=60, help="per endpoint")
     parser.add_argument("--followees", type=int, default=20, help="authors the reader follows")
     parser.add_argument("--tweets-each", type=int, default=10)
-    args = parser.parse_args()
 
-    env = configure_environment()
-    sys.path.insert(0, str(ROOT))
-    database = fresh_database(env["DATABASE_URL"])
 
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    print(f"bench database {database}: migrating and seeding {args.followers} followers ...")
-    call_command("migrate", verbosity=0)
+def run(args) -> dict:
+    env = common.configure_environment()
+    database = common.setup(env["DATABASE_URL"])
+    print(f"bench database {database}: seeding {args.followers} followers ...")
     author, reader = seed(args.followers, args.followees, args.tweets_each)
-    info = machine()
+    info = common.machine()
 
     log_path = Path(tempfile.gettempdir()) / f"chirp-bench-worker-{RUN}.log"
     worker = start_worker(args.concurrency, log_path)
@@ -388,11 +269,11 @@ def main() -> None:
     raw = measure_raw_insert(author, fanout["tweet_id"], args.followers)
     side = measure_batch_side_effects(author, fanout["tweet_id"])
     reads = measure_reads(reader, args.requests, args.max_seconds)
-    cleanup_redis()
+    common.cleanup_redis()
 
     result = {
         "benchmark": "fanout",
-        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "date": common.now(),
         "command": "make bench",
         "machine": info,
         "parameters": {
@@ -406,10 +287,7 @@ def main() -> None:
         "batch_side_effects": side,
         "reads": reads,
     }
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H%M%SZ")
-    path = RESULTS / f"fanout-{stamp}.json"
-    path.write_text(json.dumps(result, indent=2) + "\n")
+    path = common.write_results("fanout", result)
 
     rows = [
         ("fan-out, worker (post -> Fanout done)", f"{fanout['rows']} rows",
@@ -427,17 +305,14 @@ def main() -> None:
          f"{reads['me']['requests_per_second']} req/s"),
     ]  # fmt: skip
     print()
-    print(
-        f"machine: {info['nproc']} CPUs ({info['cpu']}), {info['memory_gib']} GiB, "
-        f"PostgreSQL {info['postgresql']}, Redis {info['redis']}, load {info['load_average_at_start']}"
-    )
+    print(common.describe_machine(info))
     print(f"worker: one node, prefork, concurrency {args.concurrency}; "
           f"{fanout['batches']} batches of {fanout['batch_size']}")  # fmt: skip
     for name, amount, took, rate in rows:
         print(f"{name:<50} {amount:>12} {took:>14} {rate:>18}")
     print(f"\nresults: {path.relative_to(ROOT)}")
+    return result
 
 
 if __name__ == "__main__":
-    sys.stdout.reconfigure(line_buffering=True)
-    main()
+    common.main(sys.modules[__name__])

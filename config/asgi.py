@@ -1,4 +1,9 @@
-"""One ASGI application for HTTP and WebSocket (served by daphne in `make run`)."""
+"""One ASGI application for HTTP and WebSocket: daphne serves all of it in `make run`, and
+only `/ws/` in production, where gunicorn serves HTTP (docs/scaling.md).
+
+An ASGI server imports this module before Django loads the settings, and settings take
+PostgreSQL connections from a pool when it does (RELIABILITY.md trap 11).
+"""
 
 import os
 

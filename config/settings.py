@@ -6,6 +6,7 @@ the same code runs on PostgreSQL and Redis with real Celery workers.
 """
 
 import importlib.util
+import sys
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -109,10 +110,34 @@ DATABASES = {
     "default": env.db_url("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False  # services own their transactions
+# PostgreSQL connections are bounded per process, whatever the load (docs/scaling.md):
+# - WSGI workers (gunicorn) and Celery keep one persistent connection per thread, and their
+#   threads are fixed: at most workers x threads, or pool processes, connections.
+# - ASGI servers run each request's sync code in a thread of its own, so a persistent
+#   connection per thread would stay open after its thread is gone, one per request
+#   (RELIABILITY.md trap 11). Under ASGI, connections therefore always come from Django's
+#   psycopg pool, at most DATABASE_POOL_SIZE per process, and none is kept outside it.
+#   config/asgi.py is imported before these settings only when an ASGI server loads it.
+SERVED_BY_ASGI = "config.asgi" in sys.modules
+DATABASE_POOL_SIZE = env.int("DATABASE_POOL_SIZE", default=4 if SERVED_BY_ASGI else 0)
+# Seconds a request waits for a pooled connection (all in use, or the database away) before
+# the database error answers 503.
+DATABASE_POOL_TIMEOUT = env.float("DATABASE_POOL_TIMEOUT", default=5.0)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-    DATABASES["default"]["ENGINE"] = "django.db.backends.postgresql"
+    if SERVED_BY_ASGI and DATABASE_POOL_SIZE < 1:
+        raise ImproperlyConfigured(
+            "DATABASE_POOL_SIZE must be at least 1 under an ASGI server (RELIABILITY.md trap 11)."
+        )
+    if DATABASE_POOL_SIZE:
+        DATABASES["default"]["CONN_MAX_AGE"] = 0  # closing a connection returns it to the pool
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+            "min_size": 1,
+            "max_size": DATABASE_POOL_SIZE,
+            "timeout": DATABASE_POOL_TIMEOUT,
+        }
+    else:
+        DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
 IS_POSTGRES = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

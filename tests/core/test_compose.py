@@ -1,5 +1,8 @@
-"""docker-compose.yml and .env.example agree with what config/settings.py reads."""
+"""docker-compose.yml, the Dockerfile, deploy/nginx.conf and .env.example agree with what
+config/settings.py reads and with the serving arrangement of docs/scaling.md."""
 
+import itertools
+import json
 import re
 from pathlib import Path
 
@@ -7,7 +10,8 @@ import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
-APP_SERVICES = ("web", "worker", "beat")
+APP_SERVICES = ("migrate", "web", "ws", "worker", "beat")
+PROXY_IMAGES = ("nginx", "caddy", "traefik")
 # env.str("NAME", ...), also when the call spans lines.
 SETTINGS_VAR_RE = re.compile(
     r"\benv\.(?:str|bool|int|float|list|tuple|dict|json|url|path|db_url|cache_url|email_url)"
@@ -17,8 +21,18 @@ INTERPOLATION_RE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)")
 ENV_EXAMPLE_RE = re.compile(r"^#?\s*([A-Z][A-Z0-9_]*)=", re.MULTILINE)
 
 
+# os.environ.get("NAME") in config/gunicorn.py: the HTTP server's own settings.
+GUNICORN_VAR_RE = re.compile(r"os\.environ\.get\(\s*[\"']([A-Z][A-Z0-9_]*)[\"']")
+
+
 def settings_variables() -> set[str]:
     return set(SETTINGS_VAR_RE.findall((ROOT / "config" / "settings.py").read_text()))
+
+
+def server_variables() -> set[str]:
+    """What the app containers may be given: settings' variables and gunicorn's."""
+    gunicorn = set(GUNICORN_VAR_RE.findall((ROOT / "config" / "gunicorn.py").read_text()))
+    return settings_variables() | gunicorn
 
 
 @pytest.fixture(scope="module")
@@ -40,13 +54,15 @@ def test_settings_variables_are_found():
     assert {"DJANGO_ALLOWED_HOSTS", "DJANGO_SECURE_HSTS_SECONDS"} <= found
 
 
-def test_compose_has_the_five_services(compose):
-    assert {"postgres", "redis", "web", "worker", "beat"} <= set(compose["services"])
+def test_compose_has_every_service(compose):
+    assert set(compose["services"]) == {
+        "postgres", "redis", "migrate", "web", "ws", "proxy", "worker", "beat"
+    }  # fmt: skip
 
 
 @pytest.mark.parametrize(
     ("service", "probe"),
-    [("postgres", "pg_isready"), ("redis", "redis-cli"), ("web", "/healthz")],
+    [("postgres", "pg_isready"), ("redis", "redis-cli"), ("web", "/healthz"), ("ws", "/healthz")],
 )
 def test_compose_healthchecks(compose, service, probe):
     healthcheck = compose["services"][service]["healthcheck"]
@@ -63,14 +79,14 @@ def test_app_services_wait_for_healthy_postgres_and_redis(compose, service):
 
 @pytest.mark.parametrize("service", APP_SERVICES)
 def test_app_services_only_set_variables_settings_read(compose, service):
-    unknown = set(service_env(compose, service)) - settings_variables()
+    unknown = set(service_env(compose, service)) - server_variables()
     assert not unknown, f"{service} sets variables settings.py never reads: {sorted(unknown)}"
 
 
 def test_interpolated_variables_are_settings_or_postgres_image_ones(compose):
     text = (ROOT / "docker-compose.yml").read_text()
     used = set(INTERPOLATION_RE.findall(text))
-    unknown = {name for name in used - settings_variables() if not name.startswith("POSTGRES_")}
+    unknown = {name for name in used - server_variables() if not name.startswith("POSTGRES_")}
     assert not unknown, f"compose interpolates unknown variables: {sorted(unknown)}"
     postgres_env = service_env(compose, "postgres")
     assert all(name.startswith("POSTGRES_") for name in postgres_env)
@@ -107,3 +123,127 @@ def test_env_example_lists_every_settings_variable():
     missing = settings_variables() - listed
     assert not missing, f".env.example lacks {sorted(missing)}"
     assert {"HOST", "PORT", "CHIRP_REQUIRE_SERVICES"} <= listed
+
+
+# --- the serving arrangement (docs/scaling.md) ------------------------------------------
+
+
+def proxy_services(compose: dict) -> list[str]:
+    return [
+        name
+        for name, service in compose["services"].items()
+        if service.get("image", "").split(":")[0].split("/")[-1] in PROXY_IMAGES
+    ]
+
+
+def nginx_conf() -> str:
+    return (ROOT / "deploy" / "nginx.conf").read_text()
+
+
+def nginx_upstreams() -> dict[str, list[str]]:
+    """upstream name -> its `server host:port` entries."""
+    return {
+        name: re.findall(r"^\s*server\s+([^\s;]+)", body, re.MULTILINE)
+        for name, body in re.findall(r"upstream\s+(\w+)\s*\{([^}]*)\}", nginx_conf())
+    }
+
+
+def nginx_location(prefix: str) -> str:
+    match = re.search(rf"location\s+{re.escape(prefix)}\s*\{{([^}}]*)\}}", nginx_conf())
+    assert match, f"deploy/nginx.conf has no `location {prefix}`"
+    return match.group(1)
+
+
+def routed_to(prefix: str) -> list[str]:
+    """The host:port entries behind `location prefix`'s proxy_pass."""
+    upstream = re.search(r"proxy_pass\s+http://(\w+)\s*;", nginx_location(prefix)).group(1)
+    return nginx_upstreams()[upstream]
+
+
+def listen_port(command: list[str]) -> int:
+    """The port a server command line listens on (gunicorn --bind h:p, daphne --port p)."""
+    for option, value in itertools.pairwise(command):
+        if option == "--port":
+            return int(value)
+        if option == "--bind" and ":" in value:
+            return int(value.rsplit(":", 1)[1])
+    raise AssertionError(f"no listen port in {command}")
+
+
+def test_num_proxies_equals_the_proxies_compose_runs(compose):
+    proxies = proxy_services(compose)
+    assert proxies == ["proxy"]
+    for service in APP_SERVICES:
+        # Literal, not interpolated: a .env value must not make clients pick their own IP.
+        assert service_env(compose, service)["DJANGO_NUM_PROXIES"] == str(len(proxies))
+
+
+def test_only_the_proxy_is_published(compose):
+    published = [name for name, service in compose["services"].items() if service.get("ports")]
+    assert published == ["proxy"]
+    assert compose["services"]["proxy"]["ports"] == ["8000:80"]
+
+
+def test_proxy_runs_deploy_nginx_conf_and_waits_for_both_servers(compose):
+    proxy = compose["services"]["proxy"]
+    assert "./deploy/nginx.conf:/etc/nginx/conf.d/default.conf:ro" in proxy["volumes"]
+    assert set(proxy["depends_on"]) == {"web", "ws"}
+
+
+def test_websockets_are_routed_to_the_asgi_service_and_the_rest_to_http(compose):
+    services = compose["services"]
+    ws_command, web_command = services["ws"]["command"], services["web"]["command"]
+    assert ws_command[0] == "daphne" and ws_command[-1] == "config.asgi:application"
+    assert web_command[0] == "gunicorn" and web_command[-1] == "config.wsgi"
+    assert routed_to("/ws/") == [f"ws:{listen_port(ws_command)}"]
+    assert routed_to("/") == [f"web:{listen_port(web_command)}"]
+    ws_location = nginx_location("/ws/")
+    assert "proxy_set_header Upgrade $http_upgrade;" in ws_location
+    assert "proxy_set_header Connection $connection_upgrade;" in ws_location
+
+
+@pytest.mark.parametrize("prefix", ["/ws/", "/"])
+def test_proxy_sets_the_forwarded_headers(prefix):
+    location = nginx_location(prefix)
+    # Appended, so the last entry (the one DJANGO_NUM_PROXIES=1 trusts) is the real peer.
+    assert "proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;" in location
+    assert "proxy_set_header X-Forwarded-Proto $scheme;" in location
+    assert "proxy_set_header Host $host;" in location
+
+
+def test_proxy_serves_media_from_the_shared_volume_and_the_app_does_not(compose):
+    assert "alias /data/media/;" in nginx_location("/media/")
+    assert "media:/data/media:ro" in compose["services"]["proxy"]["volumes"]
+    for service in ("web", "ws"):
+        assert service_env(compose, service)["SERVE_MEDIA"] == "false"
+        assert "media:/data/media" in compose["services"][service]["volumes"]
+
+
+def test_proxy_accepts_the_largest_request_the_app_accepts():
+    from django.conf import settings
+
+    size = re.search(r"client_max_body_size\s+(\d+)m;", nginx_conf()).group(1)
+    assert int(size) * 1024 * 1024 >= settings.MAX_REQUEST_BYTES
+
+
+@pytest.mark.parametrize("service", APP_SERVICES)
+def test_app_services_get_every_env_file_variable(compose, service):
+    env_file = compose["services"][service]["env_file"]
+    assert {"path": ".env", "required": False} in env_file
+
+
+def test_dockerfile_runs_the_web_service_command(compose):
+    cmd = re.search(r"^CMD\s+(\[.*\])\s*$", (ROOT / "Dockerfile").read_text(), re.MULTILINE)
+    assert json.loads(cmd.group(1)) == compose["services"]["web"]["command"]
+
+
+def test_servers_wait_for_migrations(compose):
+    assert compose["services"]["migrate"]["command"][-2:] == ["migrate", "--noinput"]
+    for service in ("web", "ws"):
+        depends_on = compose["services"][service]["depends_on"]
+        assert depends_on["migrate"] == {"condition": "service_completed_successfully"}
+
+
+def test_asgi_service_has_a_bounded_pool(compose):
+    pool = service_env(compose, "ws")["DATABASE_POOL_SIZE"]
+    assert re.fullmatch(r"\$\{DATABASE_POOL_SIZE:-[1-9][0-9]*\}", pool), pool
