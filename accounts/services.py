@@ -21,6 +21,7 @@ from accounts.tokens import (
     read_email_verification_token,
     read_password_reset_uid,
 )
+from accounts.usernames import free_username
 from core.exceptions import FieldValidationError
 from core.images import process_image
 from core.realtime import close_user_sockets_on_commit
@@ -97,6 +98,23 @@ def create_user(*, username: str, email: str, password: str) -> User:
     _save_unique(candidate)
     enqueue_on_commit(tasks.send_verification_email, candidate.pk)
     return candidate
+
+
+def create_user_from_profile(*, name: str, email: str) -> User:
+    """An account for someone another identity provider (Facebook) vouches for: a free
+    username derived from the name, the name as display name, no usable password, and the
+    provider's email (if any) stored unverified, with our verification email scheduled:
+    the address is ours to verify, not the provider's.
+
+    One INSERT, in the caller's transaction (no savepoint of its own): a concurrent
+    registration taking the same username or email raises IntegrityError there, and the caller
+    reads what the winner wrote.
+    """
+    user = User(username=free_username(name), email=email, display_name=name[:50])
+    user.set_unusable_password()
+    user.save()
+    resend_verification_email(user=user)
+    return user
 
 
 def issue_tokens(*, user: User) -> dict[str, str]:

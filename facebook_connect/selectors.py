@@ -1,9 +1,12 @@
-"""Reads of Facebook data: connection status, friends on Chirp, shares, deletion status."""
+"""Reads of Facebook data: connection status, friends on Chirp, shares, deletion status,
+and the ids beat's tasks work through (tokens to refresh, outbox rows to reconcile)."""
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
 
 from accounts.models import User
 from core.exceptions import NotFound
@@ -105,3 +108,38 @@ def get_data_deletion(*, confirmation_code: str) -> FacebookDataDeletion:
     if deletion is None:
         raise NotFound("No deletion request with that confirmation code.")
     return deletion
+
+
+def list_expiring_account_ids(*, within: timedelta) -> list[int]:
+    """Connected accounts whose token expires within `within`, soonest first."""
+    return list(
+        FacebookAccount.objects.filter(
+            disconnected_at__isnull=True, token_expires_at__lte=timezone.now() + within
+        )
+        .order_by("token_expires_at", "pk")
+        .values_list("pk", flat=True)
+    )
+
+
+def list_stalled_share_ids() -> list[int]:
+    """Pending shares nobody worked on for a while (a lost task, a broker outage)."""
+    now = timezone.now()
+    stale = now - timedelta(seconds=settings.FACEBOOK_RECONCILE_AFTER_SECONDS)
+    return list(
+        FacebookShare.objects.filter(status=FacebookShare.PENDING, updated_at__lt=stale)
+        .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
+        .order_by("pk")
+        .values_list("pk", flat=True)[:1000]
+    )
+
+
+def list_stalled_deletion_ids() -> list[int]:
+    """Data deletions still pending a while after Facebook asked (a lost task)."""
+    stale = timezone.now() - timedelta(seconds=settings.FACEBOOK_RECONCILE_AFTER_SECONDS)
+    return list(
+        FacebookDataDeletion.objects.filter(
+            status=FacebookDataDeletion.PENDING, requested_at__lt=stale
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)[:1000]
+    )

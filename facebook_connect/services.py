@@ -14,9 +14,7 @@ import io
 import json
 import logging
 import random
-import re
 import secrets
-import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -57,7 +55,6 @@ from tweets import selectors as tweet_selectors
 
 logger = logging.getLogger(__name__)
 
-USERNAME_MAX = 30
 # How long a worker owns a share while it talks to Facebook (well above the Graph timeouts).
 SHARE_LEASE = timedelta(minutes=5)
 
@@ -109,35 +106,6 @@ def exchange_code(*, code: str, redirect_to: str) -> str:
         if type(exc) is FacebookError:
             raise FacebookTokenInvalid("The Facebook login code is invalid or expired.") from exc
         raise
-
-
-# --- usernames ---------------------------------------------------------------------------
-
-
-def username_base(name: str) -> str:
-    """ "José María O'Neill" -> "jose_maria_o_neill": ASCII-folded, [a-z0-9_], at most 30."""
-    folded = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    cleaned = re.sub(r"[^A-Za-z0-9]+", "_", folded).strip("_").lower()
-    return cleaned[:USERNAME_MAX].rstrip("_") or "user"
-
-
-def free_username(name: str) -> str:
-    """The name's username base if free (without regard to case), else the base numbered
-    2, 3, ... (shortened to fit 30 characters)."""
-    base = username_base(name)
-    if not User.objects.filter(username__iexact=base).exists():
-        return base
-    stem = base[: USERNAME_MAX - 6]
-    taken = {
-        username.lower()
-        for username in User.objects.filter(
-            username__iregex=rf"^{re.escape(stem)}[0-9]{{1,6}}$"
-        ).values_list("username", flat=True)
-    }
-    number = 2
-    while f"{stem}{number}" in taken:
-        number += 1
-    return f"{stem}{number}"
 
 
 # --- login, register, link ---------------------------------------------------------------
@@ -214,16 +182,10 @@ def _match_or_register(verified: VerifiedToken) -> tuple[User, bool]:
                 )
             user, created = owner, False
         else:
-            user = User(
-                username=free_username(verified.profile.name),
-                email=email,
-                display_name=verified.profile.name[:50],
+            user = account_services.create_user_from_profile(
+                name=verified.profile.name, email=email
             )
-            user.set_unusable_password()
-            user.save()
             created = True
-            # The address came from Facebook: it is ours to verify, not Facebook's.
-            account_services.resend_verification_email(user=user)
         account = _create_account(user, verified)
     User.objects.filter(pk=user.pk).update(last_login=timezone.now())
     user.facebook_account = account  # /me's facebook_connected without a query
@@ -462,16 +424,6 @@ def sync_avatar(*, account_id: int, url: str) -> bool:
 # --- token refresh -------------------------------------------------------------------------
 
 
-def list_expiring_account_ids(*, within: timedelta) -> list[int]:
-    return list(
-        FacebookAccount.objects.filter(
-            disconnected_at__isnull=True, token_expires_at__lte=timezone.now() + within
-        )
-        .order_by("token_expires_at", "pk")
-        .values_list("pk", flat=True)
-    )
-
-
 def refresh_token(*, account_id: int) -> bool:
     """Exchange the stored token for a fresh long-lived one. An expired or revoked token
     marks the account disconnected. Raises FacebookUnavailable (retryable)."""
@@ -589,29 +541,6 @@ def _retry_or_fail(share: FacebookShare, exc: FacebookUnavailable) -> float | No
     )
     delay = settings.FACEBOOK_SHARE_RETRY_BACKOFF * 2 ** (share.attempts - 1)
     return min(delay, 3600) * random.uniform(0.8, 1.2)  # noqa: S311 (jitter, not crypto)
-
-
-def list_stalled_share_ids() -> list[int]:
-    """Pending shares nobody worked on for a while (a lost task, a broker outage)."""
-    now = timezone.now()
-    stale = now - timedelta(seconds=settings.FACEBOOK_RECONCILE_AFTER_SECONDS)
-    return list(
-        FacebookShare.objects.filter(status=FacebookShare.PENDING, updated_at__lt=stale)
-        .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
-        .order_by("pk")
-        .values_list("pk", flat=True)[:1000]
-    )
-
-
-def list_stalled_deletion_ids() -> list[int]:
-    stale = timezone.now() - timedelta(seconds=settings.FACEBOOK_RECONCILE_AFTER_SECONDS)
-    return list(
-        FacebookDataDeletion.objects.filter(
-            status=FacebookDataDeletion.PENDING, requested_at__lt=stale
-        )
-        .order_by("pk")
-        .values_list("pk", flat=True)[:1000]
-    )
 
 
 # --- Facebook's callbacks: deauthorize and data deletion ----------------------------------

@@ -8,7 +8,7 @@ from celery import shared_task
 from django.conf import settings
 from django.db import DatabaseError
 
-from facebook_connect import services
+from facebook_connect import selectors, services
 from facebook_connect.exceptions import FacebookUnavailable
 
 RETRY = {
@@ -37,7 +37,7 @@ def refresh_facebook_token(account_id: int) -> bool:
 @shared_task(acks_late=True, time_limit=120, soft_time_limit=100)
 def refresh_expiring_tokens() -> int:
     """Beat task: refresh the tokens that expire within FACEBOOK_TOKEN_REFRESH_DAYS."""
-    ids = services.list_expiring_account_ids(
+    ids = selectors.list_expiring_account_ids(
         within=timedelta(days=settings.FACEBOOK_TOKEN_REFRESH_DAYS)
     )
     for account_id in ids:
@@ -63,10 +63,10 @@ def publish_share(self, share_id: int) -> None:
 def reconcile_outbox() -> int:
     """Beat task: re-enqueue pending shares and data deletions whose task was lost or gave
     up (trap 5)."""
-    share_ids = services.list_stalled_share_ids()
+    share_ids = selectors.list_stalled_share_ids()
     for share_id in share_ids:
         publish_share.apply_async(args=(share_id,))
-    deletion_ids = services.list_stalled_deletion_ids()
+    deletion_ids = selectors.list_stalled_deletion_ids()
     for deletion_id in deletion_ids:
         delete_facebook_data.apply_async(args=(deletion_id,))
     return len(share_ids) + len(deletion_ids)
