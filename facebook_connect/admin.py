@@ -3,7 +3,6 @@ matter go through the services (disconnect purges friends, likes and shares)."""
 
 from django.contrib import admin
 
-from facebook_connect import services
 from facebook_connect.models import (
     FacebookAccount,
     FacebookDataDeletion,
@@ -11,6 +10,7 @@ from facebook_connect.models import (
     FacebookLike,
     FacebookShare,
 )
+from facebook_connect.services import connection
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -61,11 +61,11 @@ class FacebookAccountAdmin(admin.ModelAdmin):
         return False  # accounts are linked through Facebook login
 
     def delete_model(self, request, obj: FacebookAccount) -> None:
-        services.delete_account(account_id=obj.pk)
+        connection.delete_account(account_id=obj.pk)
 
     def delete_queryset(self, request, queryset) -> None:
         for account_id in queryset.values_list("pk", flat=True):
-            services.delete_account(account_id=account_id)
+            connection.delete_account(account_id=account_id)
 
 
 @admin.register(FacebookFriend)

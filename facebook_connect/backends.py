@@ -9,14 +9,14 @@ the caller must tell the client which one it was (API.md). None means "not for m
 from django.contrib.auth.backends import BaseBackend
 
 from accounts.models import User
-from facebook_connect import services
+from facebook_connect.services import login
 
 
 class FacebookBackend(BaseBackend):
     def authenticate(self, request, facebook_token: str | None = None, **kwargs) -> User | None:
         if not facebook_token:
             return None
-        user, created = services.login_with_facebook(access_token=facebook_token)
+        user, created = login.login_with_facebook(access_token=facebook_token)
         if not user.is_active:
             return None
         user.facebook_created = created  # read by the view: 201 for a new user

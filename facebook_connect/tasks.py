@@ -8,8 +8,9 @@ from celery import shared_task
 from django.conf import settings
 from django.db import DatabaseError
 
-from facebook_connect import selectors, services
+from facebook_connect import selectors
 from facebook_connect.exceptions import FacebookUnavailable
+from facebook_connect.services import callbacks, shares, sync, tokens
 
 RETRY = {
     "acks_late": True,
@@ -26,12 +27,12 @@ RETRY = {
 @shared_task(**RETRY)
 def sync_facebook_account(account_id: int) -> bool:
     """Profile, avatar, friends and likes of one account."""
-    return services.sync_account(account_id=account_id)
+    return sync.sync_account(account_id=account_id)
 
 
 @shared_task(**RETRY)
 def refresh_facebook_token(account_id: int) -> bool:
-    return services.refresh_token(account_id=account_id)
+    return tokens.refresh_token(account_id=account_id)
 
 
 @shared_task(acks_late=True, time_limit=120, soft_time_limit=100)
@@ -50,7 +51,7 @@ def refresh_expiring_tokens() -> int:
 @shared_task(bind=True, acks_late=True, max_retries=None, time_limit=120, soft_time_limit=100)
 def publish_share(self, share_id: int) -> None:
     while True:
-        delay = services.publish_share(share_id=share_id)
+        delay = shares.publish_share(share_id=share_id)
         if delay is None:
             return
         if not self.request.is_eager:
@@ -74,4 +75,4 @@ def reconcile_outbox() -> int:
 
 @shared_task(**RETRY)
 def delete_facebook_data(deletion_id: int) -> bool:
-    return services.delete_facebook_data(deletion_id=deletion_id)
+    return callbacks.delete_facebook_data(deletion_id=deletion_id)

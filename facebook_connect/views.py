@@ -17,7 +17,7 @@ from core.api import validated
 from core.pagination import CursorPagination
 from core.parsers import JSONParser
 from core.throttling import throttle
-from facebook_connect import oauth, selectors, services
+from facebook_connect import oauth, selectors
 from facebook_connect.exceptions import FacebookLoginCancelled, FacebookTokenInvalid
 from facebook_connect.serializers import (
     FacebookAuthResultSerializer,
@@ -31,6 +31,7 @@ from facebook_connect.serializers import (
     FacebookSignedRequestInputSerializer,
     FacebookTokenInputSerializer,
 )
+from facebook_connect.services import callbacks, connection, shares, sync, tokens
 
 BACKEND = "facebook_connect.backends.FacebookBackend"
 
@@ -107,7 +108,7 @@ class FacebookAuthViewSet(viewsets.GenericViewSet):
         code = request.query_params.get("code", "")
         if not code or len(code) > 2048:
             raise FacebookTokenInvalid("The Facebook login code is missing.")
-        token = services.exchange_code(code=code, redirect_to=oauth.redirect_uri(request))
+        token = tokens.exchange_code(code=code, redirect_to=oauth.redirect_uri(request))
         user, _created = facebook_login(request, token)
         session_login(request._request, user, backend=BACKEND)
         response = HttpResponseRedirect(next_url)
@@ -140,17 +141,17 @@ class FacebookConnectionViewSet(viewsets.GenericViewSet):
     )
     def connect(self, request):
         data = validated(FacebookTokenInputSerializer, request)
-        services.connect_facebook(user=request.user, access_token=data["access_token"])
+        connection.connect_facebook(user=request.user, access_token=data["access_token"])
         return self._status(request.user)
 
     @extend_schema(request=None, responses={204: None})
     def disconnect(self, request):
-        services.disconnect_facebook(user=request.user)
+        connection.disconnect_facebook(user=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(request=None, responses={202: None})
     def sync(self, request):
-        services.request_sync(user=request.user)
+        sync.request_sync(user=request.user)
         return Response(status=status.HTTP_202_ACCEPTED)
 
     @extend_schema(responses={200: FacebookFriendSerializer(many=True)})
@@ -172,7 +173,7 @@ class FacebookShareViewSet(viewsets.GenericViewSet):
     @extend_schema(request=FacebookShareInputSerializer, responses={202: FacebookShareSerializer})
     def create(self, request, tweet_id: int):
         data = validated(FacebookShareInputSerializer, request)
-        share = services.create_share(user=request.user, tweet_id=tweet_id, page_id=data["page_id"])
+        share = shares.create_share(user=request.user, tweet_id=tweet_id, page_id=data["page_id"])
         return Response(FacebookShareSerializer(share).data, status=status.HTTP_202_ACCEPTED)
 
     def retrieve(self, request, pk: int):
@@ -194,7 +195,7 @@ class FacebookCallbackViewSet(viewsets.GenericViewSet):
     )
     def deauthorize(self, request):
         data = validated(FacebookSignedRequestInputSerializer, request)
-        services.deauthorize(signed_request=data["signed_request"])
+        callbacks.deauthorize(signed_request=data["signed_request"])
         return Response({"status": "ok"})
 
     @extend_schema(
@@ -203,7 +204,7 @@ class FacebookCallbackViewSet(viewsets.GenericViewSet):
     )
     def data_deletion(self, request):
         data = validated(FacebookSignedRequestInputSerializer, request)
-        deletion = services.request_data_deletion(signed_request=data["signed_request"])
+        deletion = callbacks.request_data_deletion(signed_request=data["signed_request"])
         code = deletion.confirmation_code
         url = request.build_absolute_uri(reverse("facebook-data-deletion-status", args=[code]))
         return Response({"url": url, "confirmation_code": code})
