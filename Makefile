@@ -21,7 +21,7 @@ PYTEST_ARGS ?=
 export DJANGO_DEBUG ?= true
 export DJANGO_SECURE_SSL_REDIRECT ?= false
 
-.PHONY: help venv install run migrate seed worker beat test lint format bench clean
+.PHONY: help venv install run migrate seed worker beat test lint format bench bench-serve clean
 
 help:
 	@echo "make run      install, migrate, load demo data, serve HTTP + WebSocket on $(HOST):$(PORT)"
@@ -31,6 +31,7 @@ help:
 	@echo "make worker   Celery worker (needs REDIS_URL)"
 	@echo "make beat     Celery beat, the periodic scheduler (needs REDIS_URL)"
 	@echo "make bench    fan-out and feed-read benchmark on PostgreSQL + Redis (docs/benchmarks.md)"
+	@echo "make bench-serve  the production servers vs make run's under 64 clients (needs wrk)"
 	@echo "make venv     create .venv and install requirements-dev.txt"
 	@echo "make clean    remove .venv, the SQLite database, media and collected static files"
 
@@ -79,6 +80,13 @@ format: install
 # contain "bench"); Redis from REDIS_URL (default redis://127.0.0.1:6379/0). BENCH_ARGS=--help.
 bench: install
 	$(BIN)/python bench/fanout.py $(BENCH_ARGS)
+
+# The production serving arrangement (docker-compose.yml's gunicorn + daphne) and make run's
+# daphne, each under 64 clients for 60 s per path; same database and Redis rules as `bench`.
+bench-serve: install
+	@command -v wrk >/dev/null || { echo "make bench-serve needs wrk, the HTTP load generator:" \
+		"apt-get install wrk (Debian/Ubuntu) or brew install wrk (macOS)" >&2; exit 1; }
+	$(BIN)/python bench/serving.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) db.sqlite3 media staticfiles

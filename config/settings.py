@@ -117,8 +117,9 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = False  # services own their transactio
 #   connection per thread would stay open after its thread is gone, one per request
 #   (RELIABILITY.md trap 11). Under ASGI, connections therefore always come from Django's
 #   psycopg pool, at most DATABASE_POOL_SIZE per process, and none is kept outside it.
-#   config/asgi.py is imported before these settings only when an ASGI server loads it.
-SERVED_BY_ASGI = "config.asgi" in sys.modules
+#   config/asgi.py is imported before these settings only when an ASGI server loads it;
+#   `runserver` is daphne's (INSTALLED_APPS), ASGI too.
+SERVED_BY_ASGI = "config.asgi" in sys.modules or sys.argv[1:2] == ["runserver"]
 DATABASE_POOL_SIZE = env.int("DATABASE_POOL_SIZE", default=4 if SERVED_BY_ASGI else 0)
 # Seconds a request waits for a pooled connection (all in use, or the database away) before
 # the database error answers 503.

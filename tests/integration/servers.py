@@ -11,7 +11,8 @@ Reusable pieces:
   database, broker queue, cache and channel-layer prefixes, DEBUG off, throttles off.
 - `start_production()` / `start_make_run_server()`: the same without pytest (bench/serving.py
   uses them); `start_proxy()` puts nginx in front.
-- `ConnectionSampler`: polls pg_stat_activity for one database, keeps the maximum.
+- `ConnectionSampler` / `sample_connections()`: polls pg_stat_activity for one database
+  (this process's Django database), keeps the maximum.
 - `drive()`: N concurrent keep-alive HTTP clients for some seconds, statuses counted.
 """
 
@@ -45,6 +46,9 @@ BIN = Path(sys.executable).parent
 COMPOSE_FILE = ROOT / "docker-compose.yml"
 NGINX_CONF = ROOT / "deploy" / "nginx.conf"
 READY_TIMEOUT = 60
+# Seconds a server gets to exit on SIGTERM before its process group is killed: what it was
+# serving is over (gunicorn's master otherwise lingers for its graceful_timeout).
+STOP_GRACE = 3
 STOP_TIMEOUT = 15
 
 
@@ -103,7 +107,7 @@ class Server:
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
             with contextlib.suppress(subprocess.TimeoutExpired):
-                self.process.wait(timeout=STOP_TIMEOUT)
+                self.process.wait(timeout=STOP_GRACE)
         # Workers outlive a killed master; they share its process group.
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(self.process.pid, signal.SIGKILL)
@@ -162,7 +166,8 @@ class Servers:
             server.stop()
 
 
-def _start_all(servers: list[Server]) -> None:
+def wait_all_ready(servers: list[Server]) -> None:
+    """Wait until each answers /healthz; if one fails, stop them all and raise."""
     try:
         for server in servers:
             server.wait_ready()
@@ -189,7 +194,7 @@ def start_production(
         start_server("web", service_command("web", web_port), web_env, log_dir, web_port),
         start_server("ws", service_command("ws", ws_port), ws_env, log_dir, ws_port),
     ]
-    _start_all(servers)
+    wait_all_ready(servers)
     return Servers(
         servers,
         connection_bound=web_concurrency * web_threads + ws_pool_size,
@@ -210,7 +215,7 @@ def start_make_run_server(env: dict[str, str], log_dir: Path) -> Servers:
     port = free_port()
     command = listening_on(MAKE_RUN_COMMAND, "127.0.0.1", port)
     server = start_server("daphne", command, env, log_dir, port)
-    _start_all([server])
+    wait_all_ready([server])
     pool = int(env.get("DATABASE_POOL_SIZE") or ASGI_DEFAULT_POOL_SIZE)
     return Servers([server], connection_bound=pool, formula=f"DATABASE_POOL_SIZE ({pool})")
 
@@ -251,7 +256,7 @@ http {{
     user = [] if os.geteuid() != 0 else ["-g", "user root;"]
     command = [nginx, "-e", "stderr", "-p", str(prefix), "-c", str(prefix / "nginx.conf"), *user]
     proxy = start_server("proxy", command, {}, log_dir, port)
-    _start_all([proxy])
+    wait_all_ready([proxy])
     servers.proxy = proxy
     return proxy
 
@@ -328,6 +333,19 @@ class ConnectionSampler:
     def __exit__(self, *exc) -> None:
         self._stop.set()
         self._thread.join(timeout=10)
+
+
+def sample_connections() -> ConnectionSampler:
+    """A sampler of the backends on this process's Django database, other than this
+    process's own connection: the servers' (and workers') connections."""
+    from django.db import connection
+
+    connection.ensure_connection()
+    db = connection.settings_dict
+    conninfo = {"host": db["HOST"] or "127.0.0.1", "port": db["PORT"] or 5432, "user": db["USER"]}
+    if db.get("PASSWORD"):
+        conninfo["password"] = db["PASSWORD"]
+    return ConnectionSampler(conninfo, db["NAME"], [connection.connection.info.backend_pid])
 
 
 def drive(

@@ -17,7 +17,6 @@ from collections import Counter
 
 import pytest
 import requests
-from django.db import connection
 from websockets.sync.client import connect
 
 from config.celery import app as celery_app
@@ -26,9 +25,9 @@ from tests.conftest import service_missing
 from tests.factories import UserFactory
 from tests.integration import servers as serving
 from tests.integration.servers import (
-    ConnectionSampler,
     Servers,
     drive,
+    sample_connections,
     server_environment,
     start_make_run_server,
     start_production,
@@ -81,16 +80,6 @@ def log_in(base_url: str, users) -> list[str]:
     return tokens
 
 
-def sampler() -> ConnectionSampler:
-    """Backends on this test's database other than this process's own connection."""
-    connection.ensure_connection()
-    db = connection.settings_dict
-    conninfo = {"host": db["HOST"] or "127.0.0.1", "port": db["PORT"] or 5432, "user": db["USER"]}
-    if db.get("PASSWORD"):
-        conninfo["password"] = db["PASSWORD"]
-    return ConnectionSampler(conninfo, db["NAME"], [connection.connection.info.backend_pid])
-
-
 def load(base_url: str, tokens: list[str], paths=("/healthz", "/api/v1/me/", "/api/v1/newsfeed/")):
     requests_ = [(path, token) for token in tokens for path in paths]
     return drive(base_url, requests_, clients=CLIENTS, seconds=SECONDS)
@@ -110,26 +99,44 @@ def open_and_ping(ws_url: str, token: str) -> dict:
 
 
 def test_production_arrangement_holds_16_clients_within_its_connection_bound(
-    readers, production_servers: Servers
+    readers, production_servers: Servers, celery_worker
 ):
+    """16 clients reading, one posting (fanned out by a Celery worker of concurrency 2),
+    WebSocket connects meanwhile: the bound is web's 2 x 4 threads + ws's pool of 4 +
+    the worker's 2 pool processes."""
     servers = production_servers
+    bound = servers.connection_bound + 2
     tokens = log_in(servers.http_url, readers)
     pongs: list[dict] = []
+    posts: Counter = Counter()
 
     def sockets() -> None:
         for n in range(8):
             pongs.append(open_and_ping(servers.ws_url, tokens[n % len(tokens)]))
 
-    with sampler() as connections:
-        socket_thread = threading.Thread(target=sockets)
-        socket_thread.start()
+    def poster() -> None:
+        for n in range(20):
+            response = requests.post(
+                f"{servers.http_url}/api/v1/tweets/",
+                json={"text": f"posted under load {n}"},
+                headers={"Authorization": f"Bearer {tokens[0]}"},
+                timeout=30,
+            )
+            posts[response.status_code] += 1
+
+    with sample_connections() as connections:
+        side_work = [threading.Thread(target=sockets), threading.Thread(target=poster)]
+        for thread in side_work:
+            thread.start()
         results = load(servers.http_url, tokens)
-        socket_thread.join(timeout=60)
+        for thread in side_work:
+            thread.join(timeout=60)
 
     assert_no_server_errors(results)
     assert pongs == [{"type": "pong"}] * 8
-    assert 0 < connections.max <= servers.connection_bound, (
-        f"{connections.max} connections; bound {servers.connection_bound} = {servers.formula}"
+    assert posts == {201: 20}
+    assert 0 < connections.max <= bound, (
+        f"{connections.max} connections; bound {bound} = {servers.formula} + Celery (2)"
     )
 
 
@@ -140,7 +147,7 @@ def test_make_run_server_on_postgres_holds_16_clients_within_its_pool(
     server = start_make_run_server(environment, tmp_path)
     try:
         tokens = log_in(server.http_url, readers)
-        with sampler() as connections:
+        with sample_connections() as connections:
             results = load(server.http_url, tokens, paths=("/api/v1/me/", "/api/v1/newsfeed/"))
 
         assert_no_server_errors(results)
