@@ -1,8 +1,15 @@
 """OpenAPI: every operation documents the error envelope of API.md for the errors it can
 answer, so client generators get one ErrorEnvelope type."""
 
+from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
 from drf_spectacular.openapi import AutoSchema
 from rest_framework import permissions, serializers
+
+
+class JWTScheme(SimpleJWTScheme):
+    """Our subclass of simplejwt's authentication is documented as simplejwt's is."""
+
+    target_class = "core.authentication.JWTAuthentication"
 
 
 class ErrorEnvelopeSerializer(serializers.Serializer):

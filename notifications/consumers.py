@@ -10,13 +10,11 @@ from urllib.parse import parse_qs
 from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
-from rest_framework_simplejwt.exceptions import TokenError
-from rest_framework_simplejwt.settings import api_settings as jwt_settings
-from rest_framework_simplejwt.tokens import AccessToken
-from rest_framework_simplejwt.utils import get_md5_hash_password
+from rest_framework.exceptions import AuthenticationFailed
 
 from accounts.models import User
 from core import parsers, presence
+from core.authentication import JWTAuthentication
 from core.realtime import user_group
 
 logger = logging.getLogger(__name__)
@@ -47,17 +45,12 @@ def absolute_media_urls(event, base_url: str):
 @database_sync_to_async
 def user_for_token(raw: str) -> User | None:
     """The active user an access token belongs to, or None for a bad, expired or revoked
-    token (revoked: issued before the last password change)."""
+    token (revoked: issued before the last password change): the REST API's own check."""
+    authentication = JWTAuthentication()
     try:
-        token = AccessToken(raw)
-    except TokenError:
+        return authentication.get_user(authentication.get_validated_token(raw))
+    except AuthenticationFailed:  # InvalidToken included
         return None
-    user = User.objects.filter(pk=token.get(jwt_settings.USER_ID_CLAIM), is_active=True).first()
-    if user is None:
-        return None
-    if token.get(jwt_settings.REVOKE_TOKEN_CLAIM) != get_md5_hash_password(user.password):
-        return None
-    return user
 
 
 class StreamConsumer(AsyncJsonWebsocketConsumer):

@@ -3,6 +3,7 @@ envelope, never a 500 (RELIABILITY.md trap 14). PostgreSQL refuses NUL in any te
 so on PostgreSQL these used to answer 500; on SQLite they must answer the same 400."""
 
 import pytest
+from rest_framework_simplejwt.tokens import AccessToken
 
 from tests.shapes import error
 
@@ -146,3 +147,34 @@ def test_brackets_inside_json_strings_do_not_count_as_nesting(auth_client):
 
     assert response.status_code == 201
     assert response.json()["text"] == text
+
+
+# --- a correctly signed token whose user id is not an id -----------------------------------
+
+BAD_USER_IDS = ["abc", "", "-1", "1.5", "\u0661", 1.5, [1], {"id": 1}, None, True, 0, 2**63]
+
+
+def signed_token_with_user_id(user, user_id) -> str:
+    token = AccessToken.for_user(user)  # signed with our key, so only the claim is wrong
+    token["user_id"] = user_id
+    return str(token)
+
+
+@pytest.mark.parametrize("user_id", BAD_USER_IDS, ids=repr)
+def test_a_signed_token_whose_user_id_is_not_an_id_is_401(api_client, user, user_id):
+    token = signed_token_with_user_id(user, user_id)
+
+    response = api_client.get("/api/v1/me/", HTTP_AUTHORIZATION=f"Bearer {token}")
+
+    assert response.status_code == 401
+    assert response.json() == error("authentication_failed", "Token is invalid or expired.")
+
+
+@pytest.mark.parametrize("as_type", [str, int])  # simplejwt signs a string; an int is fine too
+def test_a_signed_token_with_a_real_user_id_works(api_client, user, as_type):
+    token = signed_token_with_user_id(user, as_type(user.pk))
+
+    response = api_client.get("/api/v1/me/", HTTP_AUTHORIZATION=f"Bearer {token}")
+
+    assert response.status_code == 200
+    assert response.json()["id"] == user.pk

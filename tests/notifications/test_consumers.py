@@ -19,7 +19,7 @@ from channels.testing import WebsocketCommunicator
 from django.db import connections
 from django.utils import timezone
 from rest_framework.test import APIClient
-from rest_framework_simplejwt.tokens import RefreshToken
+from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 
 from accounts import services as account_services
 from config.asgi import application
@@ -158,6 +158,16 @@ async def test_deactivated_users_token_is_closed_with_4401():
     access, _ = await tokens_for(user)
     await database_sync_to_async(account_services.deactivate_user)(user=user)
     communicator = await open_stream(access)
+    await communicator.connect(timeout=TIMEOUT)
+    await assert_closed_with(communicator, UNAUTHORIZED)
+
+
+@pytest.mark.parametrize("user_id", ["abc", 1.5, [1], None, 2**63], ids=repr)
+async def test_signed_token_whose_user_id_is_not_an_id_is_closed_with_4401(user_id):
+    user = await make_user()
+    token = AccessToken.for_user(user)  # signed with our key: only the claim is wrong
+    token["user_id"] = user_id
+    communicator = await open_stream(str(token))
     await communicator.connect(timeout=TIMEOUT)
     await assert_closed_with(communicator, UNAUTHORIZED)
 
