@@ -2,7 +2,6 @@
 render."""
 
 from django.conf import settings
-from django.contrib.auth import authenticate
 from django.contrib.auth import login as session_login
 from django.http import HttpResponseRedirect
 from django.urls import reverse
@@ -11,7 +10,6 @@ from rest_framework import permissions, status, viewsets
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
-from accounts.exceptions import AuthenticationFailed
 from accounts.services import issue_tokens
 from core.api import validated
 from core.pagination import CursorPagination
@@ -31,17 +29,11 @@ from facebook_connect.serializers import (
     FacebookSignedRequestInputSerializer,
     FacebookTokenInputSerializer,
 )
-from facebook_connect.services import callbacks, connection, shares, sync, tokens
+from facebook_connect.services import callbacks, connection, login, shares, sync, tokens
 
-BACKEND = "facebook_connect.backends.FacebookBackend"
-
-
-def facebook_login(request, access_token: str):
-    """Run the FacebookBackend (the matching lives there); the user and `created`."""
-    user = authenticate(request._request, facebook_token=access_token)
-    if user is None:
-        raise AuthenticationFailed("This account is disabled.")
-    return user, getattr(user, "facebook_created", False)
+# The browser session is loaded back by accounts' backend (active users only); Facebook
+# proved who the user is, so no backend's authenticate() runs here.
+SESSION_BACKEND = "accounts.backends.UsernameOrEmailBackend"
 
 
 class FacebookAuthViewSet(viewsets.GenericViewSet):
@@ -61,7 +53,7 @@ class FacebookAuthViewSet(viewsets.GenericViewSet):
     )
     def login(self, request):
         data = validated(FacebookTokenInputSerializer, request)
-        user, created = facebook_login(request, data["access_token"])
+        user, created = login.login_with_facebook(access_token=data["access_token"])
         body = {"user": user, **issue_tokens(user=user), "created": created}
         return Response(
             FacebookAuthResultSerializer(body, context={"request": request}).data,
@@ -109,8 +101,8 @@ class FacebookAuthViewSet(viewsets.GenericViewSet):
         if not code or len(code) > 2048:
             raise FacebookTokenInvalid("The Facebook login code is missing.")
         token = tokens.exchange_code(code=code, redirect_to=oauth.redirect_uri(request))
-        user, _created = facebook_login(request, token)
-        session_login(request._request, user, backend=BACKEND)
+        user, _created = login.login_with_facebook(access_token=token)
+        session_login(request._request, user, backend=SESSION_BACKEND)
         response = HttpResponseRedirect(next_url)
         response.delete_cookie(oauth.STATE_COOKIE, path=oauth.callback_path())
         return response

@@ -69,6 +69,16 @@ def test_callback_logs_the_browser_in_and_redirects_to_next(api_client, fake_gra
     assert fake_graph.calls("/debug_token")
 
 
+def test_the_session_holds_on_later_requests_and_in_the_admin(api_client, fake_graph):
+    callback(api_client, authorize(api_client)["state"])
+    User.objects.update(is_staff=True, is_superuser=True)
+
+    assert api_client.get("/api/v1/me/").json()["username"] == "alice_liddell"
+    assert api_client.get("/admin/").status_code == 200
+    User.objects.update(is_active=False)
+    assert api_client.get("/api/v1/me/").status_code == 401
+
+
 def test_the_fake_dialog_round_trip_logs_in(api_client, fake_graph):
     dialog = api_client.get(AUTHORIZE, {"next": "/api/v1/me/"})["Location"]
 
