@@ -2,7 +2,10 @@
 
 The Graph client raises the typed Graph errors below; services raise them unchanged or
 turn them into the domain errors. All are ApplicationErrors, so the one exception handler
-renders them, and tasks can tell a retryable failure (FacebookUnavailable) from a final one.
+renders them. Each Graph error says whether trying again later can succeed (`retryable`),
+which its HTTP status cannot: Facebook being down and Facebook answering something we
+cannot use are both a 503 to our client, but only the first is worth retrying. Tasks and
+the share outbox decide on `retryable` alone.
 """
 
 from rest_framework import status
@@ -18,6 +21,9 @@ class FacebookError(ServiceUnavailable):
 
     default_code = "facebook_unavailable"
     default_detail = "Facebook could not complete the request. Try again later."
+    # Whether trying again later can succeed: what tasks and the share outbox read, never
+    # the status code.
+    retryable = False
 
     def __init__(self, detail: str | None = None, *, graph_code: int | None = None) -> None:
         super().__init__(detail)
@@ -25,13 +31,15 @@ class FacebookError(ServiceUnavailable):
 
 
 class FacebookUnavailable(FacebookError):
-    """Facebook is down, slow or failing (5xx, timeouts, connection errors): retryable."""
+    """Facebook is down, slow or failing (5xx, timeouts, connection errors)."""
 
     default_detail = "Facebook is unavailable. Try again later."
+    retryable = True
 
 
 class FacebookRateLimited(FacebookUnavailable):
-    """Facebook throttles the app or the user (codes 4, 17, 32, 613, HTTP 429)."""
+    """Facebook throttles the app or the user (codes 4, 17, 32, 613, HTTP 429): retryable
+    later, with backoff (the Graph client does not retry it within the call)."""
 
     default_detail = "Facebook is limiting our requests. Try again later."
 

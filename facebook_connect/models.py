@@ -97,7 +97,12 @@ class FacebookLike(models.Model):
 
 class FacebookShare(models.Model):
     """Outbox row: one tweet to publish on one Facebook Page, written in the request's
-    transaction and worked by a Celery task with retries (RELIABILITY.md trap 5)."""
+    transaction and worked by a Celery task with retries (RELIABILITY.md trap 5).
+
+    The row holds the whole retry discipline: `attempts` against FACEBOOK_SHARE_MAX_ATTEMPTS,
+    `lease_until` for the attempt under way, `next_attempt_at` for the retry scheduled. The
+    task's countdown and beat's reconciler both follow it (facebook_connect.services.shares).
+    """
 
     PENDING = "pending"
     DONE = "done"
@@ -113,6 +118,9 @@ class FacebookShare(models.Model):
     attempts = models.PositiveIntegerField(default=0)
     # A worker owns the row until then; another delivery of the task leaves it alone.
     lease_until = models.DateTimeField(null=True, blank=True)
+    # When the retry of a failed attempt is due (the task's countdown ends then); the
+    # reconciler re-enqueues the row only once that retry is overdue. None: due on creation.
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
     error = models.CharField(max_length=200, blank=True, default="")
     facebook_post_id = models.CharField(max_length=128, blank=True, default="")
     created_at = models.DateTimeField(default=timezone.now)

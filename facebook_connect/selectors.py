@@ -122,12 +122,18 @@ def list_expiring_account_ids(*, within: timedelta) -> list[int]:
 
 
 def list_stalled_share_ids() -> list[int]:
-    """Pending shares nobody worked on for a while (a lost task, a broker outage)."""
+    """Pending shares whose task was lost (a broker outage, a dead worker): no worker holds
+    them, and the attempt they were waiting for (the first, or the retry due at
+    `next_attempt_at`) is FACEBOOK_RECONCILE_AFTER_SECONDS overdue. A share waiting for its
+    scheduled retry is left to it, however long the backoff."""
     now = timezone.now()
     stale = now - timedelta(seconds=settings.FACEBOOK_RECONCILE_AFTER_SECONDS)
     return list(
-        FacebookShare.objects.filter(status=FacebookShare.PENDING, updated_at__lt=stale)
+        FacebookShare.objects.filter(status=FacebookShare.PENDING)
         .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
+        .filter(
+            Q(next_attempt_at__isnull=True, updated_at__lt=stale) | Q(next_attempt_at__lt=stale)
+        )
         .order_by("pk")
         .values_list("pk", flat=True)[:1000]
     )

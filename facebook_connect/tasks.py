@@ -4,17 +4,33 @@ A task whose row is gone does nothing."""
 
 from datetime import timedelta
 
-from celery import shared_task
+from celery import Task, shared_task
 from django.conf import settings
 from django.db import DatabaseError
 
 from facebook_connect import selectors
-from facebook_connect.exceptions import FacebookUnavailable
+from facebook_connect.exceptions import FacebookError
 from facebook_connect.services import callbacks, shares, sync, tokens
 
+
+class GraphTask(Task):
+    """A task that talks to Facebook. A failure is retried with backoff when trying again
+    can succeed: a database or network error, or a Graph error that says it is `retryable`
+    (Facebook down or rate limiting). Any other Graph error (a rejected token, a missing
+    permission, an answer we cannot use) fails the task at once."""
+
+    autoretry_for = (FacebookError, DatabaseError, OSError)
+
+    def retry(self, *args, exc=None, **kwargs):
+        # Celery's autoretry calls this for every error in autoretry_for; the error decides.
+        if isinstance(exc, FacebookError) and not exc.retryable:
+            raise exc
+        return super().retry(*args, exc=exc, **kwargs)
+
+
 RETRY = {
+    "base": GraphTask,
     "acks_late": True,
-    "autoretry_for": (FacebookUnavailable, DatabaseError, OSError),
     "retry_backoff": 30,
     "retry_backoff_max": 600,
     "retry_jitter": True,
@@ -46,8 +62,10 @@ def refresh_expiring_tokens() -> int:
     return len(ids)
 
 
-# Retries are decided by the share's own attempt counter (publish_share returns the delay),
-# so Celery's counter is unbounded here; the outbox row ends `done` or `failed`.
+# One retry discipline, held by the share row (services.shares): its attempts against
+# FACEBOOK_SHARE_MAX_ATTEMPTS and when its retry is due. This countdown ends then, and the
+# reconciler only steps in once that retry is overdue, so Celery's own counter is unbounded
+# here; the outbox row ends `done` or `failed`.
 @shared_task(bind=True, acks_late=True, max_retries=None, time_limit=120, soft_time_limit=100)
 def publish_share(self, share_id: int) -> None:
     while True:

@@ -18,7 +18,6 @@ from facebook_connect.exceptions import (
     FacebookNotConnected,
     FacebookRateLimited,
     FacebookTokenInvalid,
-    FacebookUnavailable,
 )
 from facebook_connect.models import FacebookAccount, FacebookShare
 from facebook_connect.services.tokens import mark_disconnected
@@ -65,20 +64,29 @@ def _share_message(share: FacebookShare) -> tuple[str, str]:
 
 def publish_share(*, share_id: int) -> float | None:
     """One attempt to publish a pending share. Returns the delay before the next attempt
-    when it should be retried, None when the share is settled (done, failed, gone) or
-    another worker holds it.
+    when it should be retried (the caller's countdown; the row records when it is due),
+    None when the share is settled (done, failed, gone) or another worker holds it.
 
-    Facebook down or rate limiting: retried until FACEBOOK_SHARE_MAX_ATTEMPTS attempts,
-    then `failed`. A revoked token, a Page the user does not manage, a missing permission:
-    `failed` at once.
+    A Graph error that is `retryable` (Facebook down or rate limiting): retried until
+    FACEBOOK_SHARE_MAX_ATTEMPTS attempts, then `failed`. A revoked token, a Page the user
+    does not manage, a missing permission, any other Graph error: `failed` at once. Every
+    delivery counts against the same attempts, the reconciler's too: a share whose attempts
+    are spent (its last one lost with its worker) is failed, never published again.
     """
     now = timezone.now()
-    claimed = (
-        FacebookShare.objects.filter(pk=share_id, status=FacebookShare.PENDING)
-        .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
-        .update(lease_until=now + SHARE_LEASE, attempts=F("attempts") + 1, updated_at=now)
+    workable = FacebookShare.objects.filter(pk=share_id, status=FacebookShare.PENDING).filter(
+        Q(lease_until__isnull=True) | Q(lease_until__lt=now)
+    )
+    claimed = workable.filter(attempts__lt=settings.FACEBOOK_SHARE_MAX_ATTEMPTS).update(
+        lease_until=now + SHARE_LEASE,
+        attempts=F("attempts") + 1,
+        next_attempt_at=None,
+        updated_at=now,
     )
     if not claimed:
+        spent = workable.filter(attempts__gte=settings.FACEBOOK_SHARE_MAX_ATTEMPTS).first()
+        if spent is not None:
+            _finish_share(spent.pk, FacebookShare.FAILED, error=spent.error or "attempts_exhausted")
         return None
     share = FacebookShare.objects.select_related("tweet__retweet_of").get(pk=share_id)
     account = FacebookAccount.objects.filter(user_id=share.user_id).first()
@@ -103,22 +111,29 @@ def publish_share(*, share_id: int) -> float | None:
         mark_disconnected(account_id=account.pk)
         _finish_share(share.pk, FacebookShare.FAILED, error="facebook_token_invalid")
         return None
-    except FacebookUnavailable as exc:
-        return _retry_or_fail(share, exc)
     except FacebookError as exc:
+        if exc.retryable:
+            return _retry_or_fail(share, exc)
         _finish_share(share.pk, FacebookShare.FAILED, error=exc.code)
         return None
     _finish_share(share.pk, FacebookShare.DONE, post_id=post_id)
     return None
 
 
-def _retry_or_fail(share: FacebookShare, exc: FacebookUnavailable) -> float | None:
+def _retry_or_fail(share: FacebookShare, exc: FacebookError) -> float | None:
+    """Fail the share if this was its last attempt; else record when the retry is due
+    (doubling backoff, at most an hour, with jitter) and return the delay until then."""
     error = "facebook_rate_limited" if isinstance(exc, FacebookRateLimited) else exc.code
     if share.attempts >= settings.FACEBOOK_SHARE_MAX_ATTEMPTS:
         _finish_share(share.pk, FacebookShare.FAILED, error=error)
         return None
-    FacebookShare.objects.filter(pk=share.pk, status=FacebookShare.PENDING).update(
-        lease_until=None, error=error, updated_at=timezone.now()
-    )
     delay = settings.FACEBOOK_SHARE_RETRY_BACKOFF * 2 ** (share.attempts - 1)
-    return min(delay, 3600) * random.uniform(0.8, 1.2)  # noqa: S311 (jitter, not crypto)
+    delay = min(delay, 3600) * random.uniform(0.8, 1.2)  # noqa: S311 (jitter, not crypto)
+    now = timezone.now()
+    FacebookShare.objects.filter(pk=share.pk, status=FacebookShare.PENDING).update(
+        lease_until=None,
+        next_attempt_at=now + timedelta(seconds=delay),
+        error=error,
+        updated_at=now,
+    )
+    return delay

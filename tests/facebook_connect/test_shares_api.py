@@ -1,7 +1,12 @@
 """POST /tweets/{id}/share/facebook/ and GET /facebook/shares/{id}/: an outbox row worked by
 a Celery task with retries, ending `done` or `failed`."""
 
+from datetime import timedelta
+
 import pytest
+import time_machine
+from celery.exceptions import Retry
+from django.utils import timezone
 
 from facebook_connect import tasks
 from facebook_connect.models import FacebookShare
@@ -227,3 +232,54 @@ def test_a_second_delivery_of_a_done_share_posts_nothing(connected_client, tweet
 
     assert len(fake_graph.posts) == 1
     assert FacebookShare.objects.get(pk=share_id).attempts == 1
+
+
+def attempt_as_a_worker(share_id: int) -> None:
+    """The task as a worker runs it (not eagerly): a failed attempt schedules its retry
+    (Celery raises Retry where a worker would send the countdown) instead of looping."""
+    with pytest.raises(Retry):
+        tasks.publish_share.run(share_id)
+
+
+def test_the_reconciler_leaves_a_share_to_its_scheduled_retry(
+    connected_client, tweet, fake_graph, settings
+):
+    settings.FACEBOOK_SHARE_RETRY_BACKOFF = 3600  # the retry is due in about an hour
+    settings.FACEBOOK_RECONCILE_AFTER_SECONDS = 60
+    fake_graph.fail("POST", "/9001/feed", [500])
+    share_id = share(connected_client, tweet.pk).json()["id"]  # on-commit task never ran
+    attempt_as_a_worker(share_id)
+    start = timezone.now()
+
+    with time_machine.travel(start + timedelta(minutes=30)):
+        assert tasks.reconcile_outbox.delay().get() == 0  # the retry is not due yet
+    with time_machine.travel(start + timedelta(hours=3)):
+        assert tasks.reconcile_outbox.delay().get() == 1  # the retry was lost
+
+    body = connected_client.get(detail_url(share_id)).json()
+    assert (body["status"], body["attempts"]) == ("done", 2)
+    assert len(fake_graph.calls("/9001/feed")) == 2
+
+
+def test_a_share_whose_attempts_are_spent_is_failed_not_published_again(
+    connected_client, tweet, fake_graph, settings
+):
+    settings.FACEBOOK_SHARE_MAX_ATTEMPTS = 2
+    settings.FACEBOOK_RECONCILE_AFTER_SECONDS = 60
+    fake_graph.fail("POST", "/9001/feed", [500])
+    share_id = share(connected_client, tweet.pk).json()["id"]
+    attempt_as_a_worker(share_id)  # attempt 1 of 2 fails
+    # Attempt 2 is claimed, then its worker dies before it reports.
+    FacebookShare.objects.filter(pk=share_id).update(attempts=2, lease_until=timezone.now())
+
+    with time_machine.travel(timezone.now() + timedelta(hours=1)):
+        assert tasks.reconcile_outbox.delay().get() == 1
+
+    body = connected_client.get(detail_url(share_id)).json()
+    assert (body["status"], body["attempts"], body["error"]) == (
+        "failed",
+        2,
+        "facebook_unavailable",
+    )
+    assert len(fake_graph.calls("/9001/feed")) == 1
+    assert fake_graph.posts == []

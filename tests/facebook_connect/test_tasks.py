@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import pytest
+from celery.exceptions import Retry
 from django.utils import timezone
 
 from facebook_connect import tasks
@@ -73,6 +74,28 @@ def test_sync_is_idempotent(account):
     assert FacebookLike.objects.count() == 3
 
 
+def test_a_retryable_graph_error_retries_the_task(account, fake_graph):
+    fake_graph.fail("GET", "/me", [500] * 3)  # the first call and the client's 2 retries
+
+    with pytest.raises(Retry):
+        tasks.sync_facebook_account.delay(account.pk)
+
+
+@pytest.mark.parametrize("status", [403, 400])
+def test_a_graph_error_not_worth_retrying_fails_the_task_at_once(
+    account, fake_graph, settings, status
+):
+    if status == 403:  # a permission missing on /me itself
+        fake_graph.fail("GET", "/me", [403])
+    else:  # an answer we cannot use: Facebook refuses the proof of a wrong secret (code 100)
+        settings.FACEBOOK_APP_SECRET = "not-the-secret"
+
+    with pytest.raises(FacebookError) as raised:
+        tasks.sync_facebook_account.delay(account.pk)
+
+    assert not isinstance(raised.value, Retry) and raised.value.retryable is False
+
+
 def test_tasks_for_rows_that_are_gone_do_nothing(account, fake_graph):
     account_id = account.pk
     account.delete()
@@ -115,6 +138,18 @@ def test_graph_errors_are_typed(client, fake_graph, status, exception):
 
     with pytest.raises(exception):
         client.me("alice")
+
+
+@pytest.mark.parametrize(
+    ("status", "retryable"), [(401, False), (403, False), (429, True), (500, True)]
+)
+def test_graph_errors_say_whether_they_are_retryable(client, fake_graph, status, retryable):
+    fake_graph.fail("GET", "/me", [status] * 3)
+
+    with pytest.raises(FacebookError) as raised:
+        client.me("alice")
+
+    assert raised.value.retryable is retryable
 
 
 def test_unknown_graph_errors_are_not_retried(client, fake_graph):
