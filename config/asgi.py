@@ -17,7 +17,10 @@ django_asgi_app = get_asgi_application()
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
 from config.routing import websocket_urlpatterns  # noqa: E402
+from core.daphne import leave_request_bodies_to_django  # noqa: E402
 from core.websocket import OriginValidator  # noqa: E402
+
+leave_request_bodies_to_django()
 
 application = ProtocolTypeRouter(
     {
