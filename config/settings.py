@@ -73,6 +73,7 @@ if DEBUG and importlib.util.find_spec("fakegraph") is not None:
 
 MIDDLEWARE = [
     "core.middleware.JsonErrorPagesMiddleware",
+    "core.middleware.ServiceUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "core.middleware.RequestSizeLimitMiddleware",
     "core.middleware.NullCharacterMiddleware",

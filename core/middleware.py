@@ -5,6 +5,7 @@ from urllib.parse import unquote
 from django.conf import settings
 from rest_framework.response import Response
 
+from core import outages
 from core.exception_handler import STATUS_ERRORS, json_error
 from core.units import format_bytes
 
@@ -76,4 +77,32 @@ class JsonErrorPagesMiddleware:
             if response.has_header("Allow"):  # a 405 must say what is allowed
                 replacement["Allow"] = response["Allow"]
             return replacement
+        return response
+
+
+class ServiceUnavailableMiddleware:
+    """A view that fails because PostgreSQL (or a Redis it cannot do without) is unreachable
+    answers 503 `service_unavailable` with Retry-After, not 500 (RELIABILITY.md fault test 9).
+
+    Every view goes through here: DRF's (the exception handler leaves these errors unhandled
+    and DRF re-raises them), Django's own (admin, api-auth, health) and the lazy session and
+    user lookups of SessionMiddleware and AuthenticationMiddleware, which run inside the view
+    that first reads `request.user`. Anything else is a bug and still reaches handler500.
+    """
+
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        service = outages.unavailable_service(exception)
+        if service is None:
+            return None
+        outages.record(f"{service}_unavailable", exception)
+        response = outages.service_unavailable_response(service)
+        # Logged (rate-limited, with a count) by outages.record: without this flag Django
+        # would log every 503 of an outage as an error, thousands of lines a second.
+        response._has_been_logged = True
         return response

@@ -9,6 +9,7 @@ from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 
+from core import outages
 from core.exception_handler import error_body, json_error
 
 logger = logging.getLogger(__name__)
@@ -52,7 +53,11 @@ CHECKS = {"database": _check_database, "cache": _check_cache, "broker": _check_b
 @csrf_exempt
 @require_GET
 def readyz(request):
-    """Readiness: 200 when the database, cache and broker answer; 503 naming those that don't."""
+    """Readiness: 200 when the database, cache and broker answer; 503 naming those that don't.
+
+    `degraded`, when present, counts what this process did without a service since it
+    started (core.outages: throttles let through, 503s answered).
+    """
     checks = {}
     for name, check in CHECKS.items():
         try:
@@ -62,11 +67,18 @@ def readyz(request):
             logger.warning("readiness check %s failed: %s", name, exc)
             checks[name] = "down"
     down = sorted(name for name, state in checks.items() if state != "ok")
+    degraded = outages.counts()
     if down:
         body = error_body("service_unavailable", f"Unavailable: {', '.join(down)}.")
         body.update({"status": "unavailable", "checks": checks, "down": down})
-        return JsonResponse(body, status=503)
-    return JsonResponse({"status": "ok", "checks": checks})
+    else:
+        body = {"status": "ok", "checks": checks}
+    if degraded:
+        body["degraded"] = degraded
+    response = JsonResponse(body, status=503 if down else 200)
+    if down:
+        response["Retry-After"] = str(outages.RETRY_AFTER_SECONDS)
+    return response
 
 
 def bad_request(request, exception=None):

@@ -13,15 +13,17 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from rest_framework.exceptions import AuthenticationFailed
 
 from accounts.models import User
-from core import parsers, presence
+from core import outages, parsers, presence
 from core.authentication import JWTAuthentication
 from core.realtime import user_group
 
 logger = logging.getLogger(__name__)
 
 UNAUTHORIZED = 4401
-# Close code when the channel layer cannot be reached at connect time: "try again later".
-TRY_AGAIN_LATER = 1013
+# Close code when the channel layer or the database cannot be reached at connect time: "try
+# again later", numbered after HTTP's 503 as 4401 is after 401. Not the standard 1013: daphne
+# (autobahn) only sends 1000 and 3000-4999, and silently leaves the socket open otherwise.
+TRY_AGAIN_LATER = 4503
 
 
 def absolute_media_urls(event, base_url: str):
@@ -57,12 +59,23 @@ class StreamConsumer(AsyncJsonWebsocketConsumer):
     group: str | None = None
 
     async def connect(self) -> None:
+        # Accept first: a close code can only be sent on an open socket (4401 tells the client
+        # to refresh its token rather than retry blindly), and the server's handshake timeout
+        # (daphne's 5 s) must not run out while the token's user is looked up, e.g. while
+        # the database pool waits for a database that is away.
+        await self.accept()
         query = parse_qs(self.scope.get("query_string", b"").decode("latin1"))
         raw = (query.get("token") or [""])[0]
-        user = await user_for_token(raw) if raw else None
-        # Accept first: a close code can only be sent on an open socket, and 4401 tells
-        # the client to refresh its token rather than retry blindly.
-        await self.accept()
+        try:
+            user = await user_for_token(raw) if raw else None
+        except Exception as exc:
+            # The database is down: the same "try again later" as REST's 503, without a
+            # traceback or the 1011 of a crashed consumer. Anything else is a bug.
+            if outages.unavailable_service(exc) is None:
+                raise
+            outages.record("database_unavailable", exc)
+            await self.close(code=TRY_AGAIN_LATER)
+            return
         if user is None:
             await self.close(code=UNAUTHORIZED)
             return

@@ -7,6 +7,7 @@ from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from config.celery import app as celery_app
+from core import outages
 from tests.factories import UserFactory
 
 REQUIRE_SERVICES = os.environ.get("CHIRP_REQUIRE_SERVICES") == "1"
@@ -30,8 +31,9 @@ def service_missing(reason: str) -> None:
 def _isolated_environment(settings, tmp_path):
     """Each test gets its own media folder, cache namespace and channel-layer prefix (Redis
     is shared between tests and xdist workers, whose databases repeat user ids, hence
-    `user.<id>` groups), throttling off unless the test turns it on, and Celery tasks run
-    in-process unless the test starts a real worker."""
+    `user.<id>` groups), throttling off unless the test turns it on, Celery tasks run
+    in-process unless the test starts a real worker, and no degraded-mode event counted yet
+    (core.outages)."""
     settings.MEDIA_ROOT = tmp_path / "media"
     namespace = f"test-{uuid.uuid4().hex}"
     caches = copy.deepcopy(settings.CACHES)
@@ -42,6 +44,7 @@ def _isolated_environment(settings, tmp_path):
         layers["default"]["CONFIG"]["prefix"] = namespace
     settings.CHANNEL_LAYERS = layers  # also gives each test a fresh in-memory layer
     settings.THROTTLE_ENABLED = False
+    outages.reset()
     eager = celery_app.conf.task_always_eager
     celery_app.conf.task_always_eager = True
     yield

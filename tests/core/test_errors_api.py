@@ -4,6 +4,7 @@ import pytest
 import time_machine
 from rest_framework.test import APIClient
 
+from tests.conftest import service_missing
 from tests.core.boom_urls import SECRET
 from tests.shapes import error
 
@@ -68,6 +69,58 @@ def test_an_unexpected_exception_is_a_json_500_without_traceback(
     assert response.json() == SERVER_ERROR
     assert SECRET.encode() not in response.content
     assert b"Traceback" not in response.content
+
+
+# --- 503: a service that cannot be reached -----------------------------------------------
+# Real driver errors raised in-process; RELIABILITY.md fault test 9 stops a real PostgreSQL
+# (tests/integration/test_database_outage.py).
+
+
+@pytest.fixture
+def postgres(settings):
+    if not settings.IS_POSTGRES:
+        service_missing("PostgreSQL error codes need PostgreSQL (DATABASE_URL=postgres://...)")
+
+
+@pytest.mark.parametrize("kind", ["django", "drf"])
+@pytest.mark.parametrize("debug", [False, True])
+def test_a_database_that_cannot_be_reached_is_503_with_retry_after(
+    boom_client, settings, postgres, kind, debug
+):
+    settings.DEBUG = debug
+
+    response = boom_client.get(f"/api/v1/test-fail/{kind}/database-down/")
+
+    assert response.status_code == 503
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == error(
+        "service_unavailable", "The database is unavailable. Try again in a few seconds."
+    )
+    assert response["Retry-After"] == "5"
+    assert boom_client.get("/readyz").json()["degraded"] == {"database_unavailable": 1}
+
+
+@pytest.mark.parametrize("kind", ["django", "drf"])
+def test_a_redis_that_cannot_be_reached_where_it_is_required_is_503(boom_client, kind):
+    response = boom_client.post(f"/api/v1/test-fail/{kind}/redis-down/")
+
+    assert response.status_code == 503
+    assert response.json() == error(
+        "service_unavailable", "The cache is unavailable. Try again in a few seconds."
+    )
+    assert response["Retry-After"] == "5"
+
+
+@pytest.mark.parametrize("kind", ["django", "drf"])
+@pytest.mark.parametrize("failure", ["bad-sql", "statement-timeout"])
+def test_a_database_error_from_a_server_that_answers_is_still_a_500(
+    boom_client, postgres, kind, failure
+):
+    response = boom_client.get(f"/api/v1/test-fail/{kind}/{failure}/")
+
+    assert response.status_code == 500
+    assert response.json() == SERVER_ERROR
+    assert "degraded" not in boom_client.get("/readyz").json()
 
 
 # --- throttling --------------------------------------------------------------------------

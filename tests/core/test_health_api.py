@@ -76,6 +76,7 @@ def test_readyz_names_a_broker_that_is_down(api_client, broker_down):
         "checks": {"database": "ok", "cache": "ok", "broker": "down"},
         "down": ["broker"],
     }
+    assert response["Retry-After"] == "5"
 
 
 def test_readyz_names_a_cache_that_is_down(api_client, settings):

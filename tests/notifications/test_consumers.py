@@ -437,10 +437,10 @@ def test_like_succeeds_and_is_listed_when_the_channel_layer_is_down(
     assert alice_client.get("/api/v1/notifications/unread-count/").json() == {"unread_count": 1}
 
 
-async def test_socket_is_refused_with_1013_when_the_channel_layer_is_down(settings):
+async def test_socket_is_refused_with_4503_when_the_channel_layer_is_down(settings):
     user = await make_user()
     settings.CHANNEL_LAYERS = DOWN_LAYER
     access, _ = await tokens_for(user)
     communicator = await open_stream(access)
     await communicator.connect(timeout=TIMEOUT)
-    await assert_closed_with(communicator, 1013)
+    await assert_closed_with(communicator, 4503)
