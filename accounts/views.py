@@ -21,7 +21,7 @@ from accounts.serializers import (
     TokenPairSerializer,
     UserSummarySerializer,
 )
-from core.api import validated
+from core.api import InputSerializersMixin, validated
 from core.parsers import JSONParser
 from core.schema import ErrorEnvelopeSerializer
 from core.throttling import throttle
@@ -32,7 +32,7 @@ UNAUTHORIZED = {401: ErrorEnvelopeSerializer}
 TOO_LARGE = {413: ErrorEnvelopeSerializer}
 
 
-class AuthViewSet(viewsets.GenericViewSet):
+class AuthViewSet(InputSerializersMixin, viewsets.GenericViewSet):
     """Signup, login, token rotation, logout, email verification, passwords."""
 
     permission_classes = [permissions.AllowAny]
@@ -40,6 +40,16 @@ class AuthViewSet(viewsets.GenericViewSet):
     # session cookie is involved. Actions for a signed-in user set their own classes.
     authentication_classes = []
     serializer_class = AuthResultSerializer
+    input_serializers = {
+        "signup": SignupInputSerializer,
+        "login": LoginInputSerializer,
+        "token_refresh": RefreshInputSerializer,
+        "logout": RefreshInputSerializer,
+        "email_verify": EmailVerifyInputSerializer,
+        "password_change": PasswordChangeInputSerializer,
+        "password_reset": PasswordResetInputSerializer,
+        "password_reset_confirm": PasswordResetConfirmInputSerializer,
+    }
 
     def _auth_result(self, user, status_code):
         body = {"user": user, **services.issue_tokens(user=user)}
@@ -153,11 +163,12 @@ class AuthViewSet(viewsets.GenericViewSet):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class MeViewSet(viewsets.GenericViewSet):
+class MeViewSet(InputSerializersMixin, viewsets.GenericViewSet):
     """The signed-in user's own account: GET and PATCH /me/, DELETE /me/avatar/."""
 
     permission_classes = [permissions.IsAuthenticated]
     serializer_class = MeSerializer
+    input_serializers = {"partial_update": MeUpdateInputSerializer}
     parser_classes = [JSONParser, MultiPartParser, FormParser]
 
     def get_throttles(self):

@@ -4,6 +4,8 @@ from rest_framework import renderers
 
 
 class BrowsableAPIRenderer(renderers.BrowsableAPIRenderer):
+    template = "core/browsable/api.html"
+
     def get_filter_form(self, data, view, request):
         """No filter form unless the view has filter backends.
 

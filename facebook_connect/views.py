@@ -11,7 +11,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from accounts.services import issue_tokens
-from core.api import validated
+from core.api import InputSerializersMixin, validated
 from core.pagination import CursorPagination
 from core.parsers import JSONParser
 from core.throttling import throttle
@@ -36,13 +36,14 @@ from facebook_connect.services import callbacks, connection, login, shares, sync
 SESSION_BACKEND = "accounts.backends.UsernameOrEmailBackend"
 
 
-class FacebookAuthViewSet(viewsets.GenericViewSet):
+class FacebookAuthViewSet(InputSerializersMixin, viewsets.GenericViewSet):
     """Facebook login: the SDK token endpoint and the browser (OAuth code) flow."""
 
     permission_classes = [permissions.AllowAny]
     # The token travels in the body: a stale Bearer header must not block a login.
     authentication_classes = []
     serializer_class = FacebookAuthResultSerializer
+    input_serializers = {"login": FacebookTokenInputSerializer}
     throttle_classes = [throttle("facebook")]
 
     @extend_schema(
@@ -108,12 +109,13 @@ class FacebookAuthViewSet(viewsets.GenericViewSet):
         return response
 
 
-class FacebookConnectionViewSet(viewsets.GenericViewSet):
+class FacebookConnectionViewSet(InputSerializersMixin, viewsets.GenericViewSet):
     """The signed-in user's Facebook connection: status, connect, disconnect, sync,
     friends on Chirp."""
 
     permission_classes = [permissions.IsAuthenticated]
     serializer_class = FacebookConnectionSerializer
+    input_serializers = {"connect": FacebookTokenInputSerializer}
     pagination_class = CursorPagination
 
     def get_throttles(self):
@@ -153,11 +155,12 @@ class FacebookConnectionViewSet(viewsets.GenericViewSet):
         return self.get_paginated_response(data.data)
 
 
-class FacebookShareViewSet(viewsets.GenericViewSet):
+class FacebookShareViewSet(InputSerializersMixin, viewsets.GenericViewSet):
     """Publishing a tweet to a Facebook Page the user manages, in the background."""
 
     permission_classes = [permissions.IsAuthenticated]
     serializer_class = FacebookShareSerializer
+    input_serializers = {"create": FacebookShareInputSerializer}
 
     def get_throttles(self):
         return [throttle("facebook")()] if self.request.method == "POST" else []

@@ -4,13 +4,14 @@ from rest_framework.response import Response
 
 from accounts import selectors as account_selectors
 from accounts.serializers import ProfileSerializer, UserSummarySerializer
+from core.api import InputSerializersMixin
 from core.pagination import CursorPagination
 from core.throttling import throttle
 from friendships import selectors, services
 from friendships.suggestions import get_suggestions
 
 
-class FollowViewSet(viewsets.GenericViewSet):
+class FollowViewSet(InputSerializersMixin, viewsets.GenericViewSet):
     """POST/DELETE /users/{username}/follow/: follow and unfollow (idempotent)."""
 
     permission_classes = [permissions.IsAuthenticated]

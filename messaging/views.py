@@ -3,6 +3,7 @@ from rest_framework import permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from core.api import InputSerializersMixin
 from core.throttling import throttle
 from messaging import selectors, services
 from messaging.serializers import (
@@ -13,10 +14,14 @@ from messaging.serializers import (
 )
 
 
-class ConversationViewSet(viewsets.GenericViewSet):
+class ConversationViewSet(InputSerializersMixin, viewsets.GenericViewSet):
     """One-to-one conversations and their messages. Only participants see them (404)."""
 
     serializer_class = ConversationSerializer
+    input_serializers = {
+        "create": ConversationCreateInputSerializer,
+        "messages": MessageCreateInputSerializer,
+    }
     permission_classes = [permissions.IsAuthenticated]
     throttle_classes = [throttle("post", writes_only=True)]
     lookup_value_regex = r"\d+"

@@ -3,6 +3,7 @@ from rest_framework import permissions, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from core.api import InputSerializersMixin
 from notifications import selectors, services
 from notifications.serializers import (
     MarkedSerializer,
@@ -12,10 +13,11 @@ from notifications.serializers import (
 )
 
 
-class NotificationViewSet(viewsets.GenericViewSet):
+class NotificationViewSet(InputSerializersMixin, viewsets.GenericViewSet):
     """The caller's notifications: list, unread count, mark one or all read."""
 
     serializer_class = NotificationSerializer
+    input_serializers = {"partial_update": NotificationUpdateInputSerializer}
     permission_classes = [permissions.IsAuthenticated]
     lookup_value_regex = r"\d+"
 

@@ -83,10 +83,19 @@ class TweetCreateInputSerializer(serializers.Serializer):
     # Length and blankness are checked by the service after Unicode normalisation; the
     # generous max_length here only stops absurd bodies early.
     text = serializers.CharField(
-        required=False, allow_blank=True, trim_whitespace=False, max_length=TWEET_MAX_LENGTH * 4
+        required=False,
+        allow_blank=True,
+        trim_whitespace=False,
+        max_length=TWEET_MAX_LENGTH * 4,
+        style={"base_template": "textarea.html"},
     )
     photos = serializers.ListField(
-        child=serializers.FileField(), required=False, max_length=MAX_PHOTOS, default=list
+        child=serializers.FileField(),
+        required=False,
+        max_length=MAX_PHOTOS,
+        default=list,
+        # The browsable API's form: one file input for up to MAX_PHOTOS images.
+        style={"template": "core/browsable/files.html", "accept": "image/*"},
     )
 
     def validate(self, attrs):

@@ -5,7 +5,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from accounts.serializers import UserSummarySerializer
-from core.api import validated, viewer_of
+from core.api import InputSerializersMixin, validated, viewer_of
 from core.parsers import JSONParser
 from core.throttling import throttle
 from tweets import selectors, services
@@ -29,10 +29,15 @@ class TweetListMixin:
         return self.get_paginated_response(data)
 
 
-class TweetViewSet(TweetListMixin, viewsets.GenericViewSet):
+class TweetViewSet(InputSerializersMixin, TweetListMixin, viewsets.GenericViewSet):
     """Tweets: post (with photos), read, edit, delete; likes, retweets and comments."""
 
     serializer_class = TweetSerializer
+    input_serializers = {
+        "create": TweetCreateInputSerializer,
+        "partial_update": TweetUpdateInputSerializer,
+        "comments": CommentCreateInputSerializer,
+    }
     lookup_value_regex = r"\d+"
     permission_classes = [permissions.IsAuthenticatedOrReadOnly]
     parser_classes = [JSONParser, MultiPartParser, FormParser]
@@ -122,7 +127,7 @@ class TweetViewSet(TweetListMixin, viewsets.GenericViewSet):
         return "id" if getattr(self, "action", None) == "comments" else "-id"
 
 
-class CommentViewSet(viewsets.GenericViewSet):
+class CommentViewSet(InputSerializersMixin, viewsets.GenericViewSet):
     serializer_class = CommentSerializer
     lookup_value_regex = r"\d+"
     permission_classes = [permissions.IsAuthenticated]
