@@ -72,3 +72,10 @@ def test_swagger_ui_answers(api_client):
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/html")
     assert b"swagger" in response.content.lower()
+
+
+def test_bearer_jwt_is_the_only_scheme_swagger_offers(schema):
+    assert schema["components"]["securitySchemes"] == {
+        "jwtAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+    }
+    assert schema["paths"]["/api/v1/me/"]["get"]["security"] == [{"jwtAuth": []}]
