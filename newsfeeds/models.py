@@ -77,6 +77,7 @@ class FanoutBatch(models.Model):
     done_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name_plural = "fanout batches"  # Django's default appends an "s"
         constraints = [
             models.UniqueConstraint(fields=["fanout", "after_id"], name="newsfeeds_batch_uniq"),
         ]

@@ -1,5 +1,7 @@
 """Every model has an admin, and every changelist opens for staff (with rows in it)."""
 
+import re
+
 import pytest
 from django.apps import apps
 from django.contrib import admin
@@ -24,6 +26,16 @@ def project_models():
 def test_every_project_model_has_an_admin():
     missing = [model._meta.label for model in project_models() if model not in admin.site._registry]
     assert missing == []
+
+
+def test_every_model_has_a_plural_in_english():
+    """Django makes plurals by appending "s": "fanout batchs" needs verbose_name_plural."""
+    wrong = [
+        str(model._meta.verbose_name_plural)
+        for model in project_models()
+        if re.search(r"(ch|sh|s|x|z)s$", str(model._meta.verbose_name_plural))
+    ]
+    assert wrong == []
 
 
 @pytest.mark.django_db
