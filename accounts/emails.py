@@ -1,18 +1,39 @@
-"""The emails accounts send. Plain text; links point at FRONTEND_URL, whose page posts the
-token back to the API (a mobile app can register the same links)."""
+"""The emails accounts send. Plain text; each carries a link to a page that completes the
+flow by posting the token back to the API: this server's own pages (accounts/pages), or a
+client's at FRONTEND_URL when that is set (a SPA, or a mobile app's registered links).
+
+The token travels in the link's fragment (`#token=...`): browsers never send a fragment to
+a server, so tokens stay out of access logs, proxies and Referer headers; the page reads it
+and posts it.
+"""
 
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.mail import send_mail
+from django.http import HttpRequest
 
 from accounts.models import User
 from accounts.tokens import make_email_verification_token, make_password_reset_pair
 
+VERIFY_EMAIL_PAGE = "/verify-email/"
+RESET_PASSWORD_PAGE = "/reset-password/"
 
-def send_verification_email(user: User) -> None:
+
+def site_url_of(request: HttpRequest) -> str:
+    """This server as the client that caused an email reached it (scheme, host and port):
+    the base of that email's links unless FRONTEND_URL is set."""
+    return request.build_absolute_uri("/")
+
+
+def _link(site_url: str, page: str, **params: str) -> str:
+    base = (settings.FRONTEND_URL or site_url).rstrip("/")
+    return f"{base}{page}#{urlencode(params)}"
+
+
+def send_verification_email(user: User, site_url: str) -> None:
     token = make_email_verification_token(user)
-    link = f"{settings.FRONTEND_URL}/verify-email?{urlencode({'token': token})}"
+    link = _link(site_url, VERIFY_EMAIL_PAGE, token=token)
     send_mail(
         subject="Confirm your email for Chirp",
         message=(
@@ -25,9 +46,9 @@ def send_verification_email(user: User) -> None:
     )
 
 
-def send_password_reset_email(user: User) -> None:
+def send_password_reset_email(user: User, site_url: str) -> None:
     uid, token = make_password_reset_pair(user)
-    link = f"{settings.FRONTEND_URL}/reset-password?{urlencode({'uid': uid, 'token': token})}"
+    link = _link(site_url, RESET_PASSWORD_PAGE, uid=uid, token=token)
     send_mail(
         subject="Reset your Chirp password",
         message=(

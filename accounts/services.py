@@ -84,8 +84,11 @@ def _save_unique(user: User, **save_kwargs: Any) -> None:
 
 
 @transaction.atomic
-def create_user(*, username: str, email: str, password: str) -> User:
+def create_user(*, username: str, email: str, password: str, site_url: str = "") -> User:
     """Create an account and schedule its verification email (after commit).
+
+    `site_url` (here and in the other services that email) is the base of the email's
+    links when FRONTEND_URL is unset: this server as the request reached it.
 
     Raises FieldValidationError for a taken username or email, or a weak password.
     """
@@ -96,11 +99,11 @@ def create_user(*, username: str, email: str, password: str) -> User:
     _validate_password(password, user=candidate, field="password")
     candidate.set_password(password)
     _save_unique(candidate)
-    enqueue_on_commit(tasks.send_verification_email, candidate.pk)
+    enqueue_on_commit(tasks.send_verification_email, candidate.pk, site_url)
     return candidate
 
 
-def create_user_from_profile(*, name: str, email: str) -> User:
+def create_user_from_profile(*, name: str, email: str, site_url: str = "") -> User:
     """An account for someone another identity provider (Facebook) vouches for: a free
     username derived from the name, the name as display name, no usable password, and the
     provider's email (if any) stored unverified, with our verification email scheduled:
@@ -113,7 +116,7 @@ def create_user_from_profile(*, name: str, email: str) -> User:
     user = User(username=free_username(name), email=email, display_name=name[:50])
     user.set_unusable_password()
     user.save()
-    resend_verification_email(user=user)
+    resend_verification_email(user=user, site_url=site_url)
     return user
 
 
@@ -224,9 +227,9 @@ def verify_email(*, token: str) -> User:
     return user
 
 
-def resend_verification_email(*, user: User) -> None:
+def resend_verification_email(*, user: User, site_url: str = "") -> None:
     if user.email and not user.email_verified:
-        enqueue_on_commit(tasks.send_verification_email, user.pk)
+        enqueue_on_commit(tasks.send_verification_email, user.pk, site_url)
 
 
 # --- passwords ---------------------------------------------------------------------------
@@ -245,11 +248,11 @@ def change_password(*, user: User, old_password: str, new_password: str) -> None
     close_user_sockets_on_commit(user.pk)
 
 
-def request_password_reset(*, email: str) -> None:
+def request_password_reset(*, email: str, site_url: str = "") -> None:
     """Email a reset link if an active account has this address. Says nothing either way."""
     user = User.objects.filter(email__iexact=email.strip(), is_active=True).first()
     if user is not None:
-        enqueue_on_commit(tasks.send_password_reset_email, user.pk)
+        enqueue_on_commit(tasks.send_password_reset_email, user.pk, site_url)
 
 
 @transaction.atomic
@@ -274,7 +277,7 @@ def confirm_password_reset(*, uid: str, token: str, new_password: str) -> User:
 
 
 @transaction.atomic
-def update_profile(*, user: User, data: dict[str, Any]) -> User:
+def update_profile(*, user: User, data: dict[str, Any], site_url: str = "") -> User:
     """Apply a validated partial update of /me/. A new email becomes unverified and gets a
     verification email; a new avatar is validated, re-encoded and replaces the old file."""
     user = User.objects.select_for_update().get(pk=user.pk)
@@ -312,7 +315,7 @@ def update_profile(*, user: User, data: dict[str, Any]) -> User:
     if changed:
         _save_unique(user, update_fields=changed)
     if email_changed and user.email:
-        enqueue_on_commit(tasks.send_verification_email, user.pk)
+        enqueue_on_commit(tasks.send_verification_email, user.pk, site_url)
     return user
 
 

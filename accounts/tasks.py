@@ -13,16 +13,16 @@ EMAIL_TASK_OPTIONS = {
 
 
 @shared_task(**EMAIL_TASK_OPTIONS)
-def send_verification_email(user_id: int) -> None:
+def send_verification_email(user_id: int, site_url: str = "") -> None:
     user = User.objects.filter(pk=user_id, is_active=True, email_verified=False).first()
     if user is None or not user.email:
         return  # gone, deactivated or already verified: nothing to send
-    emails.send_verification_email(user)
+    emails.send_verification_email(user, site_url)
 
 
 @shared_task(**EMAIL_TASK_OPTIONS)
-def send_password_reset_email(user_id: int) -> None:
+def send_password_reset_email(user_id: int, site_url: str = "") -> None:
     user = User.objects.filter(pk=user_id, is_active=True).first()
     if user is None or not user.email:
         return
-    emails.send_password_reset_email(user)
+    emails.send_password_reset_email(user, site_url)

@@ -6,6 +6,7 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
 from accounts import selectors, services
+from accounts.emails import site_url_of
 from accounts.serializers import (
     AuthResultSerializer,
     EmailVerifyInputSerializer,
@@ -61,7 +62,7 @@ class AuthViewSet(InputSerializersMixin, viewsets.GenericViewSet):
     @action(detail=False, methods=["post"], throttle_classes=[throttle("signup")])
     def signup(self, request):
         data = validated(SignupInputSerializer, request)
-        user = services.create_user(**data)
+        user = services.create_user(**data, site_url=site_url_of(request))
         return self._auth_result(user, status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -118,7 +119,7 @@ class AuthViewSet(InputSerializersMixin, viewsets.GenericViewSet):
         throttle_classes=[throttle("email")],
     )
     def email_resend(self, request):
-        services.resend_verification_email(user=request.user)
+        services.resend_verification_email(user=request.user, site_url=site_url_of(request))
         return Response(status=status.HTTP_202_ACCEPTED)
 
     @extend_schema(request=PasswordChangeInputSerializer, responses={204: None})
@@ -146,7 +147,7 @@ class AuthViewSet(InputSerializersMixin, viewsets.GenericViewSet):
     )
     def password_reset(self, request):
         data = validated(PasswordResetInputSerializer, request)
-        services.request_password_reset(email=data["email"])
+        services.request_password_reset(email=data["email"], site_url=site_url_of(request))
         return Response(status=status.HTTP_202_ACCEPTED)
 
     @extend_schema(request=PasswordResetConfirmInputSerializer, responses={204: None})
@@ -182,7 +183,7 @@ class MeViewSet(InputSerializersMixin, viewsets.GenericViewSet):
     @extend_schema(request=MeUpdateInputSerializer, responses={200: MeSerializer, **TOO_LARGE})
     def partial_update(self, request):
         data = validated(MeUpdateInputSerializer, request)
-        user = services.update_profile(user=request.user, data=data)
+        user = services.update_profile(user=request.user, data=data, site_url=site_url_of(request))
         return Response(MeSerializer(user, context={"request": request}).data)
 
     @extend_schema(request=None, responses={204: None})

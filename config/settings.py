@@ -248,12 +248,18 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-# Where the browsable API's session login (/api-auth/login/) lands without a `next`.
+# Where the browsable API's session login (/api-auth/login/) lands without a `next`, and
+# its logout (the landing page).
 LOGIN_REDIRECT_URL = "/api/v1/newsfeed/"
+LOGOUT_REDIRECT_URL = "/"
 PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=60 * 60 * 3)
 EMAIL_VERIFICATION_MAX_AGE = env.int("EMAIL_VERIFICATION_MAX_AGE", default=60 * 60 * 24 * 3)
-# Where the links in emails point: a SPA page that posts the token back to the API.
-FRONTEND_URL = env.str("FRONTEND_URL", default="http://127.0.0.1:8000")
+# A web client's base URL (a SPA): the links in emails open its /verify-email/ and
+# /reset-password/ pages, and Facebook shares link to its /tweets/<id>/. Unset: email links
+# open this server's own pages, on the scheme, host and port the request that caused the
+# email came to (a reverse proxy must pass Host and X-Forwarded-Proto; set FRONTEND_URL in
+# production so that links never depend on a Host header).
+FRONTEND_URL = env.str("FRONTEND_URL", default="")
 
 JWT_SIGNING_KEY = env.str("JWT_SIGNING_KEY", default=SECRET_KEY)
 if len(JWT_SIGNING_KEY.encode()) < 32:

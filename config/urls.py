@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
+from django.views.generic import TemplateView
 from django.views.static import serve
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
@@ -16,7 +17,23 @@ api_v1 = [
     path("", include("messaging.urls")),
 ]
 
+# The pages email links open when FRONTEND_URL is unset (accounts/emails.py).
+email_pages = [
+    path(
+        "verify-email/",
+        TemplateView.as_view(template_name="accounts/verify_email.html"),
+        name="verify-email-page",
+    ),
+    path(
+        "reset-password/",
+        TemplateView.as_view(template_name="accounts/reset_password.html"),
+        name="reset-password-page",
+    ),
+]
+
 urlpatterns = [
+    path("", core_views.landing, name="landing"),
+    *email_pages,
     path("healthz", core_views.healthz, name="healthz"),
     path("readyz", core_views.readyz, name="readyz"),
     path("admin/", admin.site.urls),

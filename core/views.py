@@ -1,4 +1,5 @@
-"""Health checks and JSON answers for the errors DRF never sees (Django's handlers, CSRF)."""
+"""The landing page, health checks, and JSON answers for the errors DRF never sees (Django's
+handlers, CSRF)."""
 
 import logging
 
@@ -6,6 +7,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.http import JsonResponse
+from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 
@@ -102,3 +104,14 @@ def csrf_failure(request, reason=""):
     if settings.DEBUG:
         detail = f"{detail} ({reason})"
     return json_error(403, detail)
+
+
+@require_GET
+def landing(request):
+    """`/`: what this server is and where to go (API docs, the browsable API, admin,
+    health); with DEBUG on, the demo accounts that exist and their seeded passwords."""
+    # Imported here: the demo data spans every app, and core sits below them all.
+    from core.management.commands.seed_demo import demo_accounts
+
+    context = {"demo_accounts": demo_accounts() if settings.DEBUG else []}
+    return render(request, "core/landing.html", context)

@@ -382,12 +382,13 @@ class GraphClient:
     # --- writes ---------------------------------------------------------------------------
 
     def publish_to_page(self, *, page_id: str, page_token: str, message: str, link: str) -> str:
-        """Post on the Page's feed; the new post's id. Not retried (see the module doc)."""
+        """Post on the Page's feed (with a link, unless empty); the new post's id. Not
+        retried (see the module doc)."""
         body = self._call(
             "POST",
             f"{_id(page_id, 'page id')}/feed",
             token=page_token,
-            data={"message": message, "link": link},
+            data={"message": message, **({"link": link} if link else {})},
             idempotent=False,
         )
         post_id = body.get("id") if isinstance(body, dict) else None

@@ -10,6 +10,7 @@ from rest_framework import permissions, status, viewsets
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
+from accounts.emails import site_url_of
 from accounts.services import issue_tokens
 from core.api import InputSerializersMixin, validated
 from core.pagination import CursorPagination
@@ -54,7 +55,9 @@ class FacebookAuthViewSet(InputSerializersMixin, viewsets.GenericViewSet):
     )
     def login(self, request):
         data = validated(FacebookTokenInputSerializer, request)
-        user, created = login.login_with_facebook(access_token=data["access_token"])
+        user, created = login.login_with_facebook(
+            access_token=data["access_token"], site_url=site_url_of(request)
+        )
         body = {"user": user, **issue_tokens(user=user), "created": created}
         return Response(
             FacebookAuthResultSerializer(body, context={"request": request}).data,
@@ -102,7 +105,9 @@ class FacebookAuthViewSet(InputSerializersMixin, viewsets.GenericViewSet):
         if not code or len(code) > 2048:
             raise FacebookTokenInvalid("The Facebook login code is missing.")
         token = tokens.exchange_code(code=code, redirect_to=oauth.redirect_uri(request))
-        user, _created = login.login_with_facebook(access_token=token)
+        user, _created = login.login_with_facebook(
+            access_token=token, site_url=site_url_of(request)
+        )
         session_login(request._request, user, backend=SESSION_BACKEND)
         response = HttpResponseRedirect(next_url)
         response.delete_cookie(oauth.STATE_COOKIE, path=oauth.callback_path())

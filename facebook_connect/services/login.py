@@ -21,7 +21,7 @@ logger = logging.getLogger(__name__)
 
 
 @transaction.atomic
-def _match_or_register(verified: VerifiedToken) -> tuple[User, bool]:
+def _match_or_register(verified: VerifiedToken, site_url: str) -> tuple[User, bool]:
     account = (
         FacebookAccount.objects.select_for_update()
         .select_related("user")
@@ -51,7 +51,7 @@ def _match_or_register(verified: VerifiedToken) -> tuple[User, bool]:
             user, created = owner, False
         else:
             user = account_services.create_user_from_profile(
-                name=verified.profile.name, email=email
+                name=verified.profile.name, email=email, site_url=site_url
             )
             created = True
         account = link_account(user, verified)
@@ -61,7 +61,7 @@ def _match_or_register(verified: VerifiedToken) -> tuple[User, bool]:
     return user, created
 
 
-def login_with_facebook(*, access_token: str) -> tuple[User, bool]:
+def login_with_facebook(*, access_token: str, site_url: str = "") -> tuple[User, bool]:
     """The user for a Facebook user token, and whether it was just registered.
 
     Matches by Facebook id only; links to the account with the same email only when that
@@ -76,7 +76,7 @@ def login_with_facebook(*, access_token: str) -> tuple[User, bool]:
     verified = verify_token(access_token)
     for _ in range(3):
         try:
-            return _match_or_register(verified)
+            return _match_or_register(verified, site_url)
         except IntegrityError:
             logger.info("concurrent Facebook login for %s; reading again", verified.facebook_id)
     raise Conflict("Another login for this Facebook account is in progress. Try again.")

@@ -57,9 +57,12 @@ def _finish_share(share_id: int, status: str, *, error: str = "", post_id: str =
 
 
 def _share_message(share: FacebookShare) -> tuple[str, str]:
+    """The post's text, and a link to the tweet on the web client at FRONTEND_URL; none
+    when that is unset (this server has no public tweet page to link to)."""
     tweet = share.tweet.retweet_of if share.tweet.retweet_of_id else share.tweet
-    link = f"{settings.FRONTEND_URL.rstrip('/')}/tweets/{tweet.pk}/"
-    return tweet.text, link
+    if not settings.FRONTEND_URL:
+        return tweet.text, ""
+    return tweet.text, f"{settings.FRONTEND_URL.rstrip('/')}/tweets/{tweet.pk}/"
 
 
 def publish_share(*, share_id: int) -> float | None:

@@ -1,6 +1,4 @@
-import re
 from datetime import timedelta
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import time_machine
@@ -11,6 +9,7 @@ from rest_framework.test import APIClient
 
 from accounts import services
 from accounts.tokens import make_email_verification_token, make_password_reset_pair
+from tests.accounts.links import link_params
 from tests.factories import DEFAULT_PASSWORD, UserFactory
 from tests.shapes import ANY, error, me_json
 
@@ -30,11 +29,6 @@ BAD_RESET_LINK = error(
 )
 
 pytestmark = pytest.mark.django_db
-
-
-def link_params(message, page: str) -> dict[str, str]:
-    link = re.search(rf"https?://\S+/{page}\?\S+", message.body).group(0)
-    return {key: values[0] for key, values in parse_qs(urlsplit(link).query).items()}
 
 
 @pytest.fixture

@@ -1,9 +1,7 @@
-import re
-from urllib.parse import parse_qs, urlsplit
-
 import pytest
 
 from accounts.models import User
+from tests.accounts.links import link_params
 from tests.factories import UserFactory
 from tests.shapes import ANY, error, me_json
 
@@ -17,8 +15,7 @@ def signup(client, **overrides):
 
 
 def verification_token(message) -> str:
-    link = re.search(r"https?://\S+/verify-email\?\S+", message.body).group(0)
-    return parse_qs(urlsplit(link).query)["token"][0]
+    return link_params(message, "verify-email")["token"]
 
 
 @pytest.mark.django_db

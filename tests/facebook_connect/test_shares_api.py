@@ -48,6 +48,7 @@ def share(client, tweet_id: int, page_id: str = "9001", capture=None):
 def test_share_is_202_pending_then_done(
     connected_client, tweet, fake_graph, django_capture_on_commit_callbacks, settings
 ):
+    settings.FRONTEND_URL = "https://chirp.example/"
     with django_capture_on_commit_callbacks() as callbacks:
         response = share(connected_client, tweet.pk)
 
@@ -75,7 +76,7 @@ def test_share_is_202_pending_then_done(
             "id": "9001_1",
             "page_id": "9001",
             "message": "Fresh bread at 7 #bakery",
-            "link": f"{settings.FRONTEND_URL.rstrip('/')}/tweets/{tweet.pk}/",
+            "link": f"https://chirp.example/tweets/{tweet.pk}/",
         }
     ]
     # The Page was published with the Page token, proved like every other call.
@@ -154,9 +155,22 @@ def test_revoked_token_fails_the_share_and_disconnects(
     assert connected_client.get(ME_FACEBOOK).json()["connected"] is False
 
 
-def test_a_retweet_shares_its_original(
-    connected_client, user, fake_graph, django_capture_on_commit_callbacks
+def test_without_a_web_client_the_post_carries_no_link(
+    connected_client, tweet, fake_graph, django_capture_on_commit_callbacks, settings
 ):
+    settings.FRONTEND_URL = ""  # this server has no public tweet page to link to
+
+    share(connected_client, tweet.pk, capture=django_capture_on_commit_callbacks)
+
+    assert fake_graph.posts == [
+        {"id": "9001_1", "page_id": "9001", "message": "Fresh bread at 7 #bakery"}
+    ]
+
+
+def test_a_retweet_shares_its_original(
+    connected_client, user, fake_graph, django_capture_on_commit_callbacks, settings
+):
+    settings.FRONTEND_URL = "https://chirp.example"
     from tweets import services as tweet_services
     from tweets.models import Tweet
 
@@ -167,7 +181,7 @@ def test_a_retweet_shares_its_original(
     share(connected_client, retweet.pk, capture=django_capture_on_commit_callbacks)
 
     assert fake_graph.posts[0]["message"] == "the original"
-    assert fake_graph.posts[0]["link"].endswith(f"/tweets/{original.pk}/")
+    assert fake_graph.posts[0]["link"] == f"https://chirp.example/tweets/{original.pk}/"
 
 
 def test_share_when_not_connected_is_400(auth_client, tweet, django_capture_on_commit_callbacks):

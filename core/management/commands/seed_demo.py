@@ -107,6 +107,15 @@ def seed_social(write: Write) -> None:
 SECTIONS: tuple[Callable[[Write], None], ...] = (seed_users, seed_admin, seed_social)
 
 
+def demo_accounts() -> list[tuple[str, str]]:
+    """(username, password) of the demo accounts that exist, as seeded (a password changed
+    since is not known here)."""
+    seeded = {demo.username: DEMO_PASSWORD for demo in DEMO_USERS}
+    seeded[ADMIN_USERNAME] = ADMIN_PASSWORD
+    existing = set(User.objects.filter(username__in=seeded).values_list("username", flat=True))
+    return [(username, password) for username, password in seeded.items() if username in existing]
+
+
 class Command(BaseCommand):
     help = "Create demo users (alice, bob, carol), their tweets and follows, and an admin, once."
 
