@@ -1,4 +1,9 @@
-"""WebSocket origin policy (RELIABILITY.md, trap 3).
+"""WebSocket policy: the close codes, unknown paths, and the origin check (RELIABILITY.md,
+trap 3).
+
+Close codes are application codes (4000-4999), the only range besides 1000 that daphne lets
+an application send: it turns anything else, such as the standard 1013 "try again later",
+into 1011. Each mirrors the HTTP status a REST client would get. docs/realtime.md lists them.
 
 Channels' AllowedHostsOriginValidator refuses a handshake that has no Origin header, which is
 every mobile client. Browsers always send Origin on a WebSocket handshake, so a missing one
@@ -8,8 +13,23 @@ CORS_ALLOWED_ORIGINS (the SPAs' own origins, with scheme and port); anything els
 included, is refused before the consumer runs.
 """
 
+from channels.generic.websocket import AsyncWebsocketConsumer
 from channels.security.websocket import OriginValidator as ChannelsOriginValidator
 from django.conf import settings
+
+UNAUTHORIZED = 4401  # no valid access token, or it was revoked: refresh, then reconnect
+NOT_FOUND = 4404  # no socket lives at this path
+TRY_AGAIN_LATER = 4503  # a service the socket needs is unreachable: reconnect with backoff
+
+
+class UnknownPathConsumer(AsyncWebsocketConsumer):
+    """Every path no route matches (config/routing.py's last route): accepted, then closed
+    with 4404 at once, since a close code travels only on an open socket. Without it,
+    Channels' URLRouter raises, which daphne logs as a traceback and answers with a 500."""
+
+    async def connect(self) -> None:
+        await self.accept()
+        await self.close(code=NOT_FOUND)
 
 
 class OriginValidator(ChannelsOriginValidator):

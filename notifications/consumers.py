@@ -16,14 +16,9 @@ from accounts.models import User
 from core import outages, parsers, presence
 from core.authentication import JWTAuthentication
 from core.realtime import user_group
+from core.websocket import TRY_AGAIN_LATER, UNAUTHORIZED
 
 logger = logging.getLogger(__name__)
-
-UNAUTHORIZED = 4401
-# Close code when the channel layer or the database cannot be reached at connect time: "try
-# again later", numbered after HTTP's 503 as 4401 is after 401. Not the standard 1013: daphne
-# (autobahn) only sends 1000 and 3000-4999, and silently leaves the socket open otherwise.
-TRY_AGAIN_LATER = 4503
 
 
 def absolute_media_urls(event, base_url: str):

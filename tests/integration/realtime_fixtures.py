@@ -25,7 +25,7 @@ import sys
 import threading
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -80,8 +80,10 @@ class AsgiServer:
         return self.log_path.read_text(errors="replace")
 
 
-@pytest.fixture
-def asgi_server(transactional_db, broker: Broker, settings, tmp_path) -> Iterator[AsgiServer]:
+@contextlib.contextmanager
+def running_daphne(settings, broker: Broker, tmp_path: Path, **env: str) -> Iterator[AsgiServer]:
+    """daphne on this test's database, broker queue and prefixes, with `env` added to its
+    environment; answering /healthz inside, stopped (its log printed) after."""
     if not DAPHNE_BIN.exists():
         pytest.fail(f"daphne is not installed at {DAPHNE_BIN}")
     port = free_port()
@@ -100,6 +102,7 @@ def asgi_server(transactional_db, broker: Broker, settings, tmp_path) -> Iterato
         "DJANGO_SECURE_SSL_REDIRECT": "false",
         "THROTTLE_ENABLED": "false",
         "PYTHONUNBUFFERED": "1",
+        **env,
     }
     log_path = tmp_path / f"daphne-{port}.log"
     log_file = log_path.open("wb")
@@ -136,6 +139,23 @@ def asgi_server(transactional_db, broker: Broker, settings, tmp_path) -> Iterato
                 process.wait(timeout=SERVER_STOP_TIMEOUT)
         log_file.close()
         print(f"--- log of daphne :{port} (end) ---\n{server.log()[-4000:]}")
+
+
+@pytest.fixture
+def asgi_server(transactional_db, broker: Broker, settings, tmp_path) -> Iterator[AsgiServer]:
+    """daphne as `make run` starts it, on this test's database; stopped after the test."""
+    with running_daphne(settings, broker, tmp_path) as server:
+        yield server
+
+
+@pytest.fixture
+def start_asgi_server(
+    transactional_db, broker: Broker, settings, tmp_path
+) -> Iterator[Callable[..., AsgiServer]]:
+    """A factory: `start_asgi_server(**env)` is `asgi_server` with `env` added to daphne's
+    environment (e.g. CHANNEL_LAYER_URL); every server it starts is stopped after the test."""
+    with contextlib.ExitStack() as stack:
+        yield lambda **env: stack.enter_context(running_daphne(settings, broker, tmp_path, **env))
 
 
 @dataclass

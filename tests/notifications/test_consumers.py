@@ -9,7 +9,9 @@ REDIS_URL is set (tests/conftest.py).
 
 import contextlib
 import json
+import re
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 import time_machine
@@ -23,6 +25,7 @@ from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 
 from accounts import services as account_services
 from config.asgi import application
+from core import websocket
 from notifications.models import Notification
 from notifications.selectors import list_notifications
 from notifications.serializers import NotificationSerializer
@@ -31,6 +34,7 @@ from tests.notifications.actions import ACTIONS, like_tweet, message
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
+ROOT = Path(__file__).resolve().parents[2]
 STREAM = "/ws/stream/"
 TIMEOUT = 3  # seconds to wait for an event that should come
 UNAUTHORIZED = 4401
@@ -444,3 +448,22 @@ async def test_socket_is_refused_with_4503_when_the_channel_layer_is_down(settin
     communicator = await open_stream(access)
     await communicator.connect(timeout=TIMEOUT)
     await assert_closed_with(communicator, 4503)
+
+
+async def test_a_socket_to_an_unknown_path_is_closed_with_4404():
+    communicator = WebsocketCommunicator(application, "/ws/nowhere/")
+    _opened.append(communicator)
+    connected, _ = await communicator.connect(timeout=TIMEOUT)
+    assert connected
+    await assert_closed_with(communicator, 4404)
+
+
+def test_every_documented_close_code_is_one_the_server_can_send():
+    """daphne sends only 1000 and 3000-4999 from an application; it turns anything else
+    (the standard 1013 included) into 1011. The docs list exactly the codes we send."""
+    after = (ROOT / "docs" / "realtime.md").read_text().split("\n## When sockets close\n")[1]
+    table = after.split("\n## ")[0]
+    documented = {int(code) for code in re.findall(r"^\|[^|]*\| (\d{4})", table, re.M)}
+
+    assert documented == {websocket.UNAUTHORIZED, websocket.NOT_FOUND, websocket.TRY_AGAIN_LATER}
+    assert all(4000 <= code <= 4999 for code in documented)
