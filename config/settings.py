@@ -336,10 +336,10 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
-    # Bearer JWT is the one scheme Swagger's Authorize dialog offers: API clients use it,
-    # and a token pasted into the session-cookie scheme listed before it was never sent.
-    # Sessions stay accepted for the browsable API, which needs no schema.
-    "AUTHENTICATION_WHITELIST": ["rest_framework_simplejwt.authentication.JWTAuthentication"],
+    # Bearer JWT (the first authentication class) is the one scheme Swagger's Authorize
+    # dialog offers: API clients use it, and a token pasted into the session-cookie scheme
+    # listed before it was never sent. Sessions stay accepted for the browsable API.
+    "AUTHENTICATION_WHITELIST": REST_FRAMEWORK["DEFAULT_AUTHENTICATION_CLASSES"][:1],
     "ENUM_NAME_OVERRIDES": {},
 }
 
