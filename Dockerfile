@@ -16,10 +16,12 @@ RUN pip install -r requirements.txt
 COPY . .
 
 # Static files are collected into the image (whitenoise serves them). Settings refuse to
-# start with DEBUG off and no secret, so this one step gets a throwaway one; the running
-# containers get theirs from the environment.
+# start with DEBUG off and no secrets, so this one step gets throwaway random ones (never a
+# literal: a published secret is everyone's key); the running containers get theirs from
+# the environment.
 RUN DJANGO_DEBUG=false \
-    DJANGO_SECRET_KEY=collectstatic-build-only-not-a-secret-0123456789abcdefghijklmnop \
+    DJANGO_SECRET_KEY="$(python -c 'import secrets; print(secrets.token_urlsafe(50))')" \
+    JWT_SIGNING_KEY="$(python -c 'import secrets; print(secrets.token_urlsafe(50))')" \
     DJANGO_ALLOWED_HOSTS=localhost \
     python manage.py collectstatic --noinput
 

@@ -14,18 +14,45 @@ from urllib.parse import urlsplit, urlunsplit
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
+from config import local_secrets
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
-INSECURE_DEV_SECRET = "dev-insecure-secret-key-change-me-0123456789abcdef"
-
 # Development default, so `manage.py` works on a fresh checkout. Deployments turn it off:
 # the Docker image sets DJANGO_DEBUG=false, and with it off the checks below refuse to start
-# on a default secret or empty allowed hosts.
+# without secrets of their own or allowed hosts.
 DEBUG = env.bool("DJANGO_DEBUG", default=True)
-SECRET_KEY = env.str("DJANGO_SECRET_KEY", default=INSECURE_DEV_SECRET)
+
+# Secrets (RELIABILITY.md trap 15: a secret in a public repository is everyone's key).
+# With DEBUG on and a key unset, each checkout gets random keys of its own, written on first
+# start to a git-ignored file that every process of the checkout reads (make run, manage.py,
+# Celery, tests). With DEBUG off the file is neither written nor read: both keys must be set.
+SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="")
+# Its own key, so that one rotates without the other and a leak of one is not a leak of both.
+JWT_SIGNING_KEY = env.str("JWT_SIGNING_KEY", default="")
+if DEBUG and not (SECRET_KEY and JWT_SIGNING_KEY):
+    _dev_secrets = local_secrets.load_or_create(
+        Path(env.str("DEV_SECRETS_FILE", default=str(BASE_DIR / ".dev-secrets.env")))
+    )
+    SECRET_KEY = SECRET_KEY or _dev_secrets["DJANGO_SECRET_KEY"]
+    JWT_SIGNING_KEY = JWT_SIGNING_KEY or _dev_secrets["JWT_SIGNING_KEY"]
+# Defaults this repository once published: whoever read them can sign with them, so they
+# are refused everywhere, DEBUG on or off (an old .env may still carry one).
+PUBLISHED_SECRETS = frozenset(
+    {
+        "dev-insecure-secret-key-change-me-0123456789abcdef",
+        "collectstatic-build-only-not-a-secret-0123456789abcdefghijklmnop",
+    }
+)
+if PUBLISHED_SECRETS & {SECRET_KEY, JWT_SIGNING_KEY}:
+    raise ImproperlyConfigured(
+        "DJANGO_SECRET_KEY or JWT_SIGNING_KEY is a value published in Chirp's repository; "
+        "remove it (development generates its own) or set a random one."
+    )
+
 ALLOWED_HOSTS = env.list(
     "DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"] if DEBUG else []
 )
@@ -33,13 +60,23 @@ CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
 if not DEBUG:
     # Production must be configured on purpose: refuse to start on dev defaults.
-    if SECRET_KEY == INSECURE_DEV_SECRET or len(SECRET_KEY) < 50:
+    if len(SECRET_KEY) < 50:
         raise ImproperlyConfigured(
             "DJANGO_SECRET_KEY must be set to a random value of at least 50 characters "
             "when DJANGO_DEBUG is off."
         )
+    if not JWT_SIGNING_KEY:
+        raise ImproperlyConfigured(
+            "JWT_SIGNING_KEY must be set to its own random value when DJANGO_DEBUG is off."
+        )
+    if JWT_SIGNING_KEY == SECRET_KEY:
+        raise ImproperlyConfigured(
+            "JWT_SIGNING_KEY must differ from DJANGO_SECRET_KEY when DJANGO_DEBUG is off."
+        )
     if not ALLOWED_HOSTS:
         raise ImproperlyConfigured("DJANGO_ALLOWED_HOSTS must be set when DJANGO_DEBUG is off.")
+if len(JWT_SIGNING_KEY.encode()) < 32:
+    raise ImproperlyConfigured("JWT_SIGNING_KEY must be at least 32 bytes.")
 
 INSTALLED_APPS = [
     "daphne",
@@ -260,10 +297,6 @@ EMAIL_VERIFICATION_MAX_AGE = env.int("EMAIL_VERIFICATION_MAX_AGE", default=60 * 
 # email came to (a reverse proxy must pass Host and X-Forwarded-Proto; set FRONTEND_URL in
 # production so that links never depend on a Host header).
 FRONTEND_URL = env.str("FRONTEND_URL", default="")
-
-JWT_SIGNING_KEY = env.str("JWT_SIGNING_KEY", default=SECRET_KEY)
-if len(JWT_SIGNING_KEY.encode()) < 32:
-    raise ImproperlyConfigured("JWT_SIGNING_KEY must be at least 32 bytes.")
 
 SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env.int("JWT_ACCESS_MINUTES", default=5)),
