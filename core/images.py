@@ -20,6 +20,15 @@ ALLOWED_FORMATS = ("JPEG", "PNG", "WEBP", "GIF")
 OUTPUT_FORMAT = {"JPEG": "JPEG", "PNG": "PNG", "WEBP": "WEBP", "GIF": "PNG"}
 EXTENSION = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
 
+# Work is proportional to pixels, and an image can declare far more pixels than its bytes
+# carry: a 4.4 KB 1-bit PNG declares 6000x6000, and converting, scaling and re-encoding them
+# took seconds of CPU per image. Photos carry a few pixels per byte, a flat-colour JPEG
+# about 64; only near-blank images and bombs go beyond 256. So beyond FREE_PIXELS (cheap
+# whatever their size), an image may declare at most MAX_PIXELS_PER_BYTE pixels per byte of
+# file, checked from the header before any pixel is decoded.
+FREE_PIXELS = 4_000_000
+MAX_PIXELS_PER_BYTE = 256
+
 
 class InvalidImage(ApplicationError):
     default_code = "invalid_image"
@@ -47,7 +56,8 @@ def process_image(upload, *, max_bytes: int, max_pixels: int, max_side: int | No
     """Validate `upload` (a Django UploadedFile or file object) and return a clean re-encoding.
 
     Raises ImageTooLarge (413) over `max_bytes` or `max_pixels`, InvalidImage (400) for
-    anything that is not a decodable image in an allowed format.
+    anything that is not a decodable image in an allowed format, or that declares more
+    pixels than its size allows (MAX_PIXELS_PER_BYTE).
     """
     size = getattr(upload, "size", None)
     if size is None:
@@ -64,6 +74,12 @@ def process_image(upload, *, max_bytes: int, max_pixels: int, max_side: int | No
             width, height = source.size
             if width * height > max_pixels:
                 raise ImageTooLarge(f"Images may have at most {max_pixels:,} pixels.")
+            if width * height > max(FREE_PIXELS, size * MAX_PIXELS_PER_BYTE):
+                raise InvalidImage(
+                    f"The image declares {width * height:,} pixels in {format_bytes(size)}: "
+                    f"beyond {FREE_PIXELS:,} pixels, images may have at most "
+                    f"{MAX_PIXELS_PER_BYTE} pixels per byte."
+                )
             source_format = source.format
             source.seek(0)
             source.load()

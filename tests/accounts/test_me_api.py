@@ -339,6 +339,20 @@ def test_avatar_in_a_disguised_format_is_400_invalid_image(auth_client, user, da
     assert not User.objects.get(pk=user.pk).avatar
 
 
+def test_avatar_declaring_far_more_pixels_than_its_bytes_is_400_invalid_image(auth_client, user):
+    # 16 megapixels (under the avatar's pixel cap) in a 1-bit PNG of about 2 KB.
+    buffer = io.BytesIO()
+    Image.new("1", (4000, 4000)).save(buffer, format="PNG")
+
+    response = upload(auth_client, buffer.getvalue(), "bomb.png")
+
+    assert response.status_code == 400
+    body = response.json()
+    assert body["code"] == "invalid_image"
+    assert body["detail"].endswith("images may have at most 256 pixels per byte.")
+    assert not User.objects.get(pk=user.pk).avatar
+
+
 def test_empty_avatar_is_400(auth_client):
     response = upload(auth_client, b"", "empty.png")
 

@@ -212,3 +212,77 @@ def test_photo_files_stay_when_the_delete_is_refused(
     assert response.status_code == 403
     assert callbacks == []
     assert len(media_files()) == 1
+
+
+# --- decompression bombs: refused from the header, before any pixel is decoded ------------
+
+
+def bilevel_png(size: tuple[int, int]) -> bytes:
+    """A 1-bit PNG of one colour: a few kilobytes that declare `size` pixels."""
+    buffer = io.BytesIO()
+    Image.new("1", size).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def png_upload(data: bytes, name: str = "bomb.png") -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, data, content_type="image/png")
+
+
+def assert_refused_as_a_bomb(response) -> None:
+    assert response.status_code == 400
+    body = response.json()
+    assert body["code"] == "invalid_image"
+    assert body["detail"].startswith("The image declares 36,000,000 pixels in ")
+    assert body["detail"].endswith("images may have at most 256 pixels per byte.")
+    assert not Tweet.objects.exists()
+    assert media_files() == []
+
+
+def test_a_tiny_png_declaring_6000_by_6000_pixels_is_400(auth_client):
+    bomb = bilevel_png((6000, 6000))
+    assert len(bomb) < 5000  # 36 megapixels in under 5 KB: 7,000+ pixels per byte
+
+    assert_refused_as_a_bomb(post(auth_client, text="boom", photos=[png_upload(bomb)]))
+
+
+def test_four_bombs_in_one_tweet_are_400(auth_client):
+    bomb = bilevel_png((6000, 6000))
+
+    photos = [png_upload(bomb, f"bomb{n}.png") for n in range(4)]
+    assert_refused_as_a_bomb(post(auth_client, photos=photos))
+
+
+def test_a_bomb_is_refused_from_its_header_without_decoding_its_pixels(auth_client):
+    # The same header, its compressed pixel data replaced by garbage: decoding it would fail
+    # ("Upload a valid ... image"), so the bomb answer proves no pixel was decoded.
+    bomb = bilevel_png((6000, 6000))
+    start = bomb.index(b"IDAT") + 4
+    garbage = bomb[:start] + b"\xff" * (len(bomb) - start - 12) + bomb[-12:]
+
+    assert_refused_as_a_bomb(post(auth_client, photos=[png_upload(garbage)]))
+
+
+@pytest.mark.slow
+def test_a_12_megapixel_photo_still_passes(auth_client):
+    # A 4000x3000 photo-like JPEG (noise over a gradient): a few pixels per byte.
+    noise = Image.effect_noise((4000, 3000), 16)
+    gradient = Image.linear_gradient("L").resize((4000, 3000))
+    buffer = io.BytesIO()
+    Image.merge("RGB", [noise, gradient, noise]).save(buffer, format="JPEG", quality=80)
+    photo = SimpleUploadedFile("photo.jpg", buffer.getvalue(), content_type="image/jpeg")
+
+    response = post(auth_client, text="a real photo", photos=[photo])
+
+    assert response.status_code == 201
+    [stored] = response.json()["photos"]
+    assert (stored["width"], stored["height"]) == (4000, 3000)
+
+
+def test_a_small_image_may_compress_well(auth_client):
+    # Below 4 megapixels the work is cheap whatever the file's size: a blank 1-bit
+    # 2000x2000 PNG (hundreds of bytes) is fine.
+    response = post(auth_client, photos=[png_upload(bilevel_png((2000, 2000)), "blank.png")])
+
+    assert response.status_code == 201
+    [stored] = response.json()["photos"]
+    assert (stored["width"], stored["height"]) == (2000, 2000)
