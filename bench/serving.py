@@ -49,6 +49,10 @@ def add_arguments(parser) -> None:
     parser.add_argument("--tokens", type=int, default=500, help="distinct users sending requests")
     parser.add_argument("--candidates", action="store_true",
                         help="also measure the alternatives: gunicorn sync, uvicorn + pool")  # fmt: skip
+    parser.add_argument("--web-concurrency", type=int,
+                        help="gunicorn processes (default: docker-compose.yml's)")  # fmt: skip
+    parser.add_argument("--web-threads", type=int,
+                        help="threads per gunicorn process (default: docker-compose.yml's)")  # fmt: skip
     parser.add_argument("--no-make-run", action="store_true",
                         help="skip the comparison with make run's daphne")  # fmt: skip
 
@@ -95,6 +99,22 @@ def wrk(url: str, path: str, tokens: Path, clients: int, seconds: int) -> dict:
     }
 
 
+def cpu_seconds(servers) -> float:
+    """CPU time (user + system) used so far by the servers' processes: each server runs in
+    a process group of its own (Linux /proc). Per request, it is the server's cost, which a
+    busy machine slows down but does not change much, unlike req/s."""
+    groups = {server.process.pid for server in servers.servers}
+    ticks = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # the process just exited
+        if int(fields[2]) in groups:  # pgrp
+            ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 def measure(servers, tokens: Path, args) -> dict:
     """Every path on `servers` (warmed up first), connections sampled throughout."""
     from tests.integration.servers import sample_connections
@@ -104,12 +124,19 @@ def measure(servers, tokens: Path, args) -> dict:
         wrk(url, path, tokens, args.clients, WARM_UP_SECONDS)
     figures = {}
     for path in PATHS:
+        cpu_before = cpu_seconds(servers)
         with sample_connections() as connections:
             figures[path] = wrk(url, path, tokens, args.clients, args.seconds)
+        cpu = cpu_seconds(servers) - cpu_before
         figures[path]["max_connections"] = connections.max
+        figures[path]["server_cpu_seconds"] = round(cpu, 2)
+        figures[path]["cpu_ms_per_request"] = round(
+            1000 * cpu / max(figures[path]["requests"], 1), 2
+        )
         print(f"  {path:<20} {figures[path]['requests_per_second']:>8} req/s  "
               f"p50 {figures[path]['p50_ms']} ms  p99 {figures[path]['p99_ms']} ms  "
-              f"{figures[path]['status']}  connections <= {connections.max}")  # fmt: skip
+              f"{figures[path]['cpu_ms_per_request']} CPU ms/req  {figures[path]['status']}  "
+              f"connections <= {connections.max}")  # fmt: skip
     return {
         "connection_bound": servers.connection_bound,
         "formula": servers.formula,
@@ -130,8 +157,8 @@ def arrangements(args) -> list[tuple[str, str, callable]]:
     """(key, description, start(env, log_dir) -> Servers), the production one first."""
     from tests.integration import servers as s
 
-    web_concurrency = compose_default("web", "WEB_CONCURRENCY")
-    web_threads = compose_default("web", "WEB_THREADS")
+    web_concurrency = args.web_concurrency or compose_default("web", "WEB_CONCURRENCY")
+    web_threads = args.web_threads or compose_default("web", "WEB_THREADS")
     pool = compose_default("ws", "DATABASE_POOL_SIZE")
 
     def production(env, log_dir):
@@ -229,6 +256,9 @@ def report(result: dict) -> None:
             for a in arrangements_.values()
         )
         print(f"{path:<20}{cells}")
+    print("server CPU per request (ms): " + "; ".join(
+        f"{key} " + "/".join(str(a["paths"][path]["cpu_ms_per_request"]) for path in PATHS)
+        for key, a in arrangements_.items()))  # fmt: skip
     for key, a in arrangements_.items():
         fives = sum(figures["status"]["5xx"] for figures in a["paths"].values())
         print(f"{key}: {a['description']}; 5xx {fives}; PostgreSQL connections at most "

@@ -12,9 +12,11 @@ import os
 
 # Processes: each runs Python on one core at a time.
 workers = int(os.environ.get("WEB_CONCURRENCY") or 2 * (os.cpu_count() or 1))
-# Threads per process: they overlap the waits on PostgreSQL and Redis.
+# Threads per process: they overlap the waits on PostgreSQL and Redis, and hold keep-alive
+# connections from the proxy. More than 2 cost CPU per request in contention for the GIL
+# (docs/benchmarks.md#serving).
 worker_class = "gthread"
-threads = int(os.environ.get("WEB_THREADS") or 4)
+threads = int(os.environ.get("WEB_THREADS") or 2)
 # Kill a request stuck longer than this (the proxy gives up at 60 s anyway).
 timeout = 60
 graceful_timeout = 20
