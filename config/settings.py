@@ -13,6 +13,10 @@ from urllib.parse import urlsplit, urlunsplit
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
+from redis.asyncio.retry import Retry as AsyncRedisRetry
+from redis.backoff import NoBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.retry import Retry as RedisRetry
 
 from config import local_secrets
 
@@ -182,6 +186,15 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: cache, channel layer, Celery broker ------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
+# Seconds a Redis connect or reply may take before the caller gives up: Redis only speeds
+# requests up (throttle counts, feed cache, presence, pushes), so when it is down or hung a
+# request falls back without it after this long instead of waiting (docs/reliability.md).
+REDIS_SOCKET_TIMEOUT = env.float("REDIS_SOCKET_TIMEOUT", default=0.5)
+# One immediate retry on a broken connection (one Redis closed when it restarted: the pools
+# keep such connections until used), none on a timeout: a hung Redis would make each request
+# wait twice as long. Sync for the cache and core.redis, async for the channel layer.
+REDIS_RETRY = RedisRetry(NoBackoff(), 1, supported_errors=(RedisConnectionError,))
+ASYNC_REDIS_RETRY = AsyncRedisRetry(NoBackoff(), 1, supported_errors=(RedisConnectionError,))
 
 
 def _redis_db(url: str, db: int) -> str:
@@ -197,6 +210,12 @@ if REDIS_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="chirp"),
+            # Without timeouts a hung Redis holds every throttled request forever.
+            "OPTIONS": {
+                "socket_connect_timeout": REDIS_SOCKET_TIMEOUT,
+                "socket_timeout": REDIS_SOCKET_TIMEOUT,
+                "retry": REDIS_RETRY,
+            },
         }
     }
     CHANNEL_LAYERS = {
@@ -208,11 +227,13 @@ if REDIS_URL:
                 # read timeout must stay above channels_redis's blocking pop (5 s), which
                 # every idle socket's consumer waits in: below it, a socket that got no
                 # event for that long would crash its consumer and be closed with 1011.
+                # Pushes from requests and tasks are bounded on their own (core.realtime).
                 "hosts": [
                     {
                         "address": env.str("CHANNEL_LAYER_URL", default=REDIS_URL),
-                        "socket_connect_timeout": 1,
+                        "socket_connect_timeout": REDIS_SOCKET_TIMEOUT,
                         "socket_timeout": 10,
+                        "retry": ASYNC_REDIS_RETRY,
                     }
                 ],
                 "capacity": 200,
@@ -249,7 +270,14 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 # acks_late + Redis: anything unacked for visibility_timeout is redelivered, so every task
 # must finish (time limit) and back off well below it (RELIABILITY.md, trap 6).
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# socket_timeout: without it, publishing to a hung Redis (a stopped process, a partition)
+# waits forever after commit, holding the request. Workers are not affected: they read their
+# blocking pops when the socket is readable. A publish that timed out may still have landed
+# (the command was sent); a duplicate task is harmless, tasks being idempotent.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": 3600,
+    "socket_timeout": REDIS_SOCKET_TIMEOUT,
+}
 CELERY_TASK_TIME_LIMIT = 300
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Publishing happens after commit inside a request: fail fast when the broker is down and

@@ -13,6 +13,7 @@ from typing import Any
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+from django.conf import settings
 from django.db import transaction
 
 from core import presence
@@ -37,7 +38,18 @@ async def _group_send_many(messages: list[tuple[str, dict]]) -> None:
         return
     for start in range(0, len(messages), CONCURRENT_SENDS):
         chunk = messages[start : start + CONCURRENT_SENDS]
-        await asyncio.gather(*(layer.group_send(group, message) for group, message in chunk))
+        sends = asyncio.gather(*(layer.group_send(group, message) for group, message in chunk))
+        # Each chunk gets REDIS_SOCKET_TIMEOUT, like any Redis call on a request's path: the
+        # layer's own read timeout is long (idle sockets wait in a 5 s blocking pop on it),
+        # so a hung Redis would otherwise hold the pushing request or task that long, per
+        # chunk. A chunk that times out drops the rest.
+        await asyncio.wait_for(sends, settings.REDIS_SOCKET_TIMEOUT)
+
+
+def check_channel_layer() -> None:
+    """For /readyz: one send to an empty group, which reaches the layer's Redis and nobody
+    else. Raises when the layer cannot be reached within REDIS_SOCKET_TIMEOUT."""
+    async_to_sync(_group_send_many)([("readyz.probe", {"type": "readyz.probe"})])
 
 
 def send_now(

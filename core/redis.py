@@ -8,16 +8,22 @@ from django.conf import settings
 
 
 @cache
-def _client(url: str) -> redis.Redis:
+def _client(url: str, timeout: float) -> redis.Redis:
+    # The cache's timeouts and retry (settings): a caller that cannot reach Redis falls back
+    # after REDIS_SOCKET_TIMEOUT at most, and a connection broken by a restart is replaced.
     return redis.Redis.from_url(
-        url, socket_timeout=1.0, socket_connect_timeout=1.0, health_check_interval=30
+        url,
+        socket_timeout=timeout,
+        socket_connect_timeout=timeout,
+        retry=settings.REDIS_RETRY,
+        health_check_interval=30,
     )
 
 
 def get_redis() -> redis.Redis | None:
     if not settings.REDIS_URL:
         return None
-    return _client(settings.REDIS_URL)
+    return _client(settings.REDIS_URL, settings.REDIS_SOCKET_TIMEOUT)
 
 
 def key_prefix() -> str:

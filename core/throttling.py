@@ -1,9 +1,16 @@
 """Scoped throttles. Rates come from THROTTLE_RATES (`scope=rate` pairs over the defaults
 in settings); THROTTLE_ENABLED=false switches them all off (load tests and benchmarks only;
-never in production). Signed-in clients are counted per user, anonymous ones per IP."""
+never in production). Signed-in clients are counted per user, anonymous ones per IP.
+
+Counts live in the cache. When the cache (Redis) cannot be reached, throttles fail open:
+the request goes through uncounted, and core.outages counts `throttle_fail_open` (a warning
+in the log, the count in /readyz). Refusing every request instead would turn a cache outage
+into a full outage (RELIABILITY.md trap 12)."""
 
 from django.conf import settings
 from rest_framework.throttling import SimpleRateThrottle
+
+from core import outages
 
 
 class ChirpThrottle(SimpleRateThrottle):
@@ -23,7 +30,11 @@ class ChirpThrottle(SimpleRateThrottle):
         if self.rate is None:
             return True
         self.num_requests, self.duration = self.parse_rate(self.rate)
-        return super().allow_request(request, view)
+        try:
+            return super().allow_request(request, view)
+        except outages.REDIS_DOWN_ERRORS as exc:
+            outages.record("throttle_fail_open", exc)
+            return True
 
     def get_cache_key(self, request, view) -> str:
         user = getattr(request, "user", None)

@@ -11,7 +11,7 @@ from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 
-from core import outages
+from core import outages, realtime
 from core.exception_handler import error_body, json_error
 
 logger = logging.getLogger(__name__)
@@ -49,13 +49,19 @@ def _check_broker() -> None:
         conn.default_channel  # noqa: B018  (opening a channel proves the broker answers)
 
 
-CHECKS = {"database": _check_database, "cache": _check_cache, "broker": _check_broker}
+CHECKS = {
+    "database": _check_database,
+    "cache": _check_cache,
+    "channel_layer": realtime.check_channel_layer,
+    "broker": _check_broker,
+}
 
 
 @csrf_exempt
 @require_GET
 def readyz(request):
-    """Readiness: 200 when the database, cache and broker answer; 503 naming those that don't.
+    """Readiness: 200 when the database, cache, channel layer and broker answer; 503 naming
+    those that don't.
 
     `degraded`, when present, counts what this process did without a service since it
     started (core.outages: throttles let through, 503s answered).

@@ -1,5 +1,6 @@
 """Who to follow: precomputed for active users by a beat task, computed on demand (then
-cached) for anyone who has none yet. Stale entries (followed since) are filtered on read."""
+cached) for anyone who has none yet. Stale entries (followed since) are filtered on read.
+Without the cache (Redis away) they are computed on every request, and nothing is stored."""
 
 from datetime import timedelta
 
@@ -8,6 +9,7 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from accounts.models import User
+from core import outages
 from friendships.models import Friendship
 from friendships.selectors import compute_suggestions
 
@@ -20,7 +22,10 @@ def _key(user_id: int) -> str:
 
 def refresh_suggestions(*, user: User) -> list[int]:
     ids = compute_suggestions(user=user, limit=LIMIT * 2)  # spare ones survive new follows
-    cache.set(_key(user.pk), ids, timeout=settings.SUGGESTIONS_TTL)
+    try:
+        cache.set(_key(user.pk), ids, timeout=settings.SUGGESTIONS_TTL)
+    except outages.REDIS_DOWN_ERRORS as exc:
+        outages.record("suggestions_uncached", exc)
     return ids
 
 
@@ -35,7 +40,11 @@ def refresh_active_users(*, active_within: timedelta = timedelta(days=7)) -> int
 
 def get_suggestions(*, user: User) -> list[User]:
     """Up to 20 users, best first; never the user or someone they follow."""
-    ids = cache.get(_key(user.pk))
+    try:
+        ids = cache.get(_key(user.pk))
+    except outages.REDIS_DOWN_ERRORS as exc:
+        outages.record("suggestions_uncached", exc)
+        ids = None
     if ids is None:
         ids = refresh_suggestions(user=user)
     followed = Friendship.objects.filter(follower=user).values("followee_id")

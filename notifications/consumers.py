@@ -53,6 +53,19 @@ def user_for_token(raw: str) -> User | None:
 class StreamConsumer(AsyncJsonWebsocketConsumer):
     group: str | None = None
 
+    async def __call__(self, scope, receive, send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        except outages.REDIS_DOWN_ERRORS as exc:
+            # The channel layer's Redis went away (or hung) under an open socket, which can
+            # get no event any more: "try again later", as at connect, rather than a crashed
+            # consumer, a traceback and 1011. The client reconnects with backoff and catches
+            # up over REST; its group and presence are rebuilt when it does.
+            outages.record("channel_layer_unavailable", exc)
+            if self.group is not None:
+                await sync_to_async(presence.socket_closed)(self.user_id)
+            await send({"type": "websocket.close", "code": TRY_AGAIN_LATER})
+
     async def connect(self) -> None:
         # Accept first: a close code can only be sent on an open socket (4401 tells the client
         # to refresh its token rather than retry blindly), and the server's handshake timeout

@@ -36,7 +36,7 @@ def test_readyz_is_200_with_every_check_ok(api_client):
     assert response.status_code == 200
     assert response.json() == {
         "status": "ok",
-        "checks": {"database": "ok", "cache": "ok", "broker": "ok"},
+        "checks": {"database": "ok", "cache": "ok", "channel_layer": "ok", "broker": "ok"},
     }
 
 
@@ -73,7 +73,7 @@ def test_readyz_names_a_broker_that_is_down(api_client, broker_down):
         "code": "service_unavailable",
         "detail": "Unavailable: broker.",
         "status": "unavailable",
-        "checks": {"database": "ok", "cache": "ok", "broker": "down"},
+        "checks": {"database": "ok", "cache": "ok", "channel_layer": "ok", "broker": "down"},
         "down": ["broker"],
     }
     assert response["Retry-After"] == "5"
@@ -94,9 +94,27 @@ def test_readyz_names_a_cache_that_is_down(api_client, settings):
         "code": "service_unavailable",
         "detail": "Unavailable: cache.",
         "status": "unavailable",
-        "checks": {"database": "ok", "cache": "down", "broker": "ok"},
+        "checks": {"database": "ok", "cache": "down", "channel_layer": "ok", "broker": "ok"},
         "down": ["cache"],
     }
+
+
+DOWN_LAYER = {
+    "default": {
+        "BACKEND": "channels_redis.core.RedisChannelLayer",
+        "CONFIG": {"hosts": [{"address": f"redis://{CLOSED_PORT}/0", "socket_connect_timeout": 1}]},
+    }
+}
+
+
+def test_readyz_names_a_channel_layer_that_is_down(api_client, settings):
+    settings.CHANNEL_LAYERS = DOWN_LAYER
+
+    response = api_client.get("/readyz")
+
+    assert response.status_code == 503
+    assert response.json()["down"] == ["channel_layer"]
+    assert response.json()["checks"]["channel_layer"] == "down"
 
 
 def test_readyz_names_everything_that_is_down(api_client, settings, broker_down):
@@ -106,12 +124,13 @@ def test_readyz_names_everything_that_is_down(api_client, settings, broker_down)
             "LOCATION": f"redis://{CLOSED_PORT}/0",
         }
     }
+    settings.CHANNEL_LAYERS = DOWN_LAYER
 
     response = api_client.get("/readyz")
 
     assert response.status_code == 503
-    assert response.json()["down"] == ["broker", "cache"]
-    assert response.json()["detail"] == "Unavailable: broker, cache."
+    assert response.json()["down"] == ["broker", "cache", "channel_layer"]
+    assert response.json()["detail"] == "Unavailable: broker, cache, channel_layer."
 
 
 def test_readyz_answers_get_only(api_client):
