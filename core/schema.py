@@ -28,10 +28,10 @@ class ChirpAutoSchema(AutoSchema):
         bodies = super()._get_response_bodies(direction)
         if direction != "response":
             return bodies
-        codes = ["429"]
+        # 400 everywhere: bodies, cursors and page sizes are validated, and any URL holding a
+        # NUL is refused before routing (core.middleware.NullCharacterMiddleware).
+        codes = ["400", "429"]
         method = self.method.upper()
-        if method in ("POST", "PUT", "PATCH") or self._has_query_filters():
-            codes.append("400")
         if method in ("POST", "PUT", "PATCH"):
             codes += ["413", "415"]  # body over the size cap; a content type not parsed
         if not self._is_public():
@@ -43,9 +43,6 @@ class ChirpAutoSchema(AutoSchema):
             if code not in bodies:
                 bodies[code] = self._get_response_for_code(ErrorEnvelopeSerializer, code)
         return bodies
-
-    def _has_query_filters(self) -> bool:
-        return self.method.upper() == "GET"  # cursors and page_size are validated
 
     def _is_public(self) -> bool:
         classes = getattr(self.view, "permission_classes", [])

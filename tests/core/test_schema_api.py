@@ -79,3 +79,11 @@ def test_bearer_jwt_is_the_only_scheme_swagger_offers(schema):
         "jwtAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
     }
     assert schema["paths"]["/api/v1/me/"]["get"]["security"] == [{"jwtAuth": []}]
+
+
+def test_every_operation_documents_400(schema):
+    # Any URL may be refused with 400 (a NUL in the path or the query string), and a
+    # DELETE such as unfollowing oneself answers 400 cannot_follow_self.
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            assert "400" in operation["responses"], f"{method.upper()} {path}"

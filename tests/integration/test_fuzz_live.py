@@ -1,0 +1,82 @@
+"""Property-based fuzzing of every operation in the OpenAPI schema against the live
+production arrangement (RELIABILITY.md): nginx in front of gunicorn and daphne, on
+PostgreSQL, where NUL bytes, deadlocks and connection limits live.
+
+tests/core/test_fuzz_schema.py runs the same checks in-process; this one runs schemathesis'
+own command line against the served schema, over real sockets, through the proxy, signed
+in as a user who signed up over HTTP. Nothing may answer 5xx, and every response must match
+the schema. On failure the output lists each failing operation with a curl command that
+reproduces it.
+"""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import requests
+
+from tests.integration.servers import server_environment, start_production, start_proxy
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.timeout(600)]
+
+SCHEMATHESIS = Path(sys.executable).parent / "st"
+CHECKS = "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance"
+# Kept small so that CI stays within its budget: the in-process run covers more examples.
+MAX_EXAMPLES = 5
+
+
+@pytest.fixture
+def live_api(transactional_db, broker, settings, tmp_path):
+    """The production servers behind nginx, on this test's database. Access tokens last an
+    hour, so the token of a sign-up at the start outlives the run."""
+    environment = {**server_environment(settings, broker), "JWT_ACCESS_MINUTES": "60"}
+    servers = start_production(environment, tmp_path)
+    try:
+        start_proxy(servers, tmp_path)
+        yield servers.http_url
+    finally:
+        servers.stop()
+        print(servers.logs())
+
+
+def test_no_operation_errors_on_generated_input_against_the_live_servers(live_api, tmp_path):
+    signup = requests.post(
+        f"{live_api}/api/v1/auth/signup/",
+        json={"username": "fuzzer", "email": "fuzzer@example.com", "password": "fuzz-pass-8613"},
+        timeout=30,
+    )
+    assert signup.status_code == 201, signup.text
+
+    run = subprocess.run(
+        [
+            str(SCHEMATHESIS),
+            "run",
+            f"{live_api}/api/schema/?format=json",
+            "--header",
+            f"Authorization: Bearer {signup.json()['access']}",
+            "--checks",
+            CHECKS,
+            "--phases",
+            "examples,coverage,fuzzing",
+            "--max-examples",
+            str(MAX_EXAMPLES),
+            "--workers",
+            "2",
+            "--request-timeout",
+            "30",
+            "--generation-database",
+            "none",
+            # Facebook operations talk to the Graph API; tests/facebook_connect covers them
+            # against a fake Graph server.
+            "--exclude-path-regex",
+            "facebook",
+            "--no-color",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=540,
+    )
+
+    assert run.returncode == 0, run.stdout[-20000:] + run.stderr[-5000:]
