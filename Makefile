@@ -10,7 +10,11 @@ SHELL := /bin/bash
 PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.requirements-installed
+# One stamp per requirements file: `make run` installs what serving needs only; the first
+# `make test`, `make lint` or `make bench` adds the dev tools (requirements-dev.txt) once.
+SERVE_STAMP := $(VENV)/.requirements-serve
+DEV_STAMP := $(VENV)/.requirements-dev
+PIP := $(BIN)/python -m pip install --disable-pip-version-check
 
 HOST ?= 127.0.0.1
 PORT ?= 8000
@@ -21,31 +25,38 @@ PYTEST_ARGS ?=
 export DJANGO_DEBUG ?= true
 export DJANGO_SECURE_SSL_REDIRECT ?= false
 
-.PHONY: help venv install run migrate seed worker beat test lint format bench bench-serve clean
+.PHONY: help venv install install-serve run migrate seed worker beat test lint format bench bench-serve clean
 
 help:
-	@echo "make run      install, migrate, load demo data, serve HTTP + WebSocket on $(HOST):$(PORT)"
+	@echo "make run      install what serving needs, migrate, load demo data, serve HTTP + WebSocket on $(HOST):$(PORT)"
 	@echo "make test     run the test suite (extra pytest arguments: PYTEST_ARGS=...)"
 	@echo "make lint     ruff check, ruff format --check, makemigrations --check, manage.py check"
 	@echo "make format   apply ruff's fixes and formatting"
-	@echo "make worker   Celery worker (needs REDIS_URL)"
-	@echo "make beat     Celery beat, the periodic scheduler (needs REDIS_URL)"
+	@echo "make worker   Celery worker (needs REDIS_URL or CELERY_BROKER_URL; refuses to start without)"
+	@echo "make beat     Celery beat, the periodic scheduler (needs a broker too; schedule in .run/)"
 	@echo "make bench    fan-out and feed-read benchmark on PostgreSQL + Redis (docs/benchmarks.md)"
 	@echo "make bench-serve  the production servers vs make run's under 64 clients (needs wrk)"
-	@echo "make venv     create .venv and install requirements-dev.txt"
+	@echo "make venv     create .venv and install everything (requirements-dev.txt)"
 	@echo "make clean    remove .venv, the SQLite database, media and collected static files"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
 # Reinstall only when a requirements file changed since the last successful install.
-$(STAMP): requirements.txt requirements-dev.txt | $(BIN)/python
-	$(BIN)/python -m pip install --disable-pip-version-check -r requirements-dev.txt
-	@touch $(STAMP)
+$(SERVE_STAMP): requirements.txt | $(BIN)/python
+	$(PIP) -r requirements.txt
+	@touch $(SERVE_STAMP)
 
-venv install: $(STAMP)
+# requirements-dev.txt includes requirements.txt: installed after it, pip adds only the tools.
+$(DEV_STAMP): requirements-dev.txt $(SERVE_STAMP)
+	$(PIP) -r requirements-dev.txt
+	@touch $(DEV_STAMP)
 
-migrate: install
+install-serve: $(SERVE_STAMP)
+
+venv install: $(DEV_STAMP)
+
+migrate: install-serve
 	$(BIN)/python manage.py migrate --noinput
 
 seed: migrate
@@ -54,10 +65,12 @@ seed: migrate
 run: seed
 	$(BIN)/daphne -b $(HOST) -p $(PORT) config.asgi:application
 
-worker: install
+# Both refuse to start without a broker (config/celery.py): without one, `make run` runs
+# tasks and the periodic schedule in its own process. Beat keeps its schedule file in .run/.
+worker: install-serve
 	$(BIN)/celery -A config worker -l info
 
-beat: install
+beat: install-serve
 	$(BIN)/celery -A config beat -l info
 
 # pytest exits 5 when it collected nothing: that is a failure too (a filter or a path is wrong).
