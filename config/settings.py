@@ -23,7 +23,9 @@ from config import local_secrets
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
-environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+# A `.env` file is optional: read_env would log ".env not found" on every start without one.
+if (BASE_DIR / ".env").is_file():
+    environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 # Development default, so `manage.py` works on a fresh checkout. Deployments turn it off:
 # the Docker image sets DJANGO_DEBUG=false, and with it off the checks below refuse to start
@@ -534,11 +536,30 @@ USE_I18N = True
 USE_TZ = True
 
 # --- Logging ---------------------------------------------------------------------------
+# One handler (the root's) prints everything once. The server's access log has a line for
+# every request, so Django's own line for a 4xx is dropped and other client errors lose
+# their traceback; a 5xx keeps its one traceback (core/logs.py, docs/configuration.md).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"client_errors": {"()": "core.logs.ClientErrorFilter"}},
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["client_errors"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        # Django's default config gives `django` a console handler of its own with DEBUG on,
+        # which printed every request error (and 500 traceback) a second time.
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        "django.db.backends": {"level": "WARNING"},
+    },
 }
+if CELERY_TASK_ALWAYS_EAGER:
+    # Tasks run inside requests and the embedded beat: a "Task ... succeeded" line for each
+    # would bury the access log (workers keep theirs; eager failures propagate to the caller).
+    LOGGING["loggers"]["celery.app.trace"] = {"level": "WARNING"}

@@ -76,6 +76,9 @@ class JsonErrorPagesMiddleware:
             replacement = json_error(response.status_code)
             if response.has_header("Allow"):  # a 405 must say what is allowed
                 replacement["Allow"] = response["Allow"]
+            # Django logs a response once (its `_has_been_logged` flag): a 500 logged with its
+            # traceback must not be logged again, as a new response, without it.
+            replacement._has_been_logged = getattr(response, "_has_been_logged", False)
             return replacement
         return response
 

@@ -45,3 +45,33 @@ def test_seed_demo_is_a_no_op_when_demo_data_exists(django_capture_on_commit_cal
 
     assert list(User.objects.order_by("pk").values_list("pk", "username", "password")) == before
     assert "nothing to do" in out.getvalue()
+
+
+def test_seed_demo_prints_the_demo_accounts_on_every_start_with_debug_on(
+    settings, django_capture_on_commit_callbacks
+):
+    settings.DEBUG = True
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("seed_demo", stdout=io.StringIO())
+
+    out = io.StringIO()
+    call_command("seed_demo", stdout=out)
+
+    printed = out.getvalue()
+    for name in ("alice", "bob", "carol"):
+        assert f"{name} / chirp-demo-pass" in printed
+    assert "admin / chirp-admin-pass" in printed
+
+
+def test_seed_demo_keeps_passwords_off_the_screen_once_created_with_debug_off(
+    settings, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("seed_demo", stdout=io.StringIO())
+    settings.DEBUG = False
+
+    out = io.StringIO()
+    call_command("seed_demo", stdout=out)
+
+    assert "chirp-demo-pass" not in out.getvalue()
+    assert "chirp-admin-pass" not in out.getvalue()

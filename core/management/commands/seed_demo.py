@@ -1,6 +1,8 @@
 """`manage.py seed_demo`: demo accounts for a fresh checkout, created once.
 
-`make run` calls it on every start; it does nothing when the demo user `alice` exists.
+`make run` calls it on every start; it creates nothing when the demo user `alice` exists,
+and with DEBUG on it prints the demo accounts each time, so they are on screen whenever
+the server starts.
 Each section below is a function taking the command's writer; later issues add theirs
 (follows, tweets, likes, messages) to SECTIONS, in the order they depend on each other.
 """
@@ -8,6 +10,7 @@ Each section below is a function taking the command's writer; later issues add t
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
@@ -122,6 +125,10 @@ class Command(BaseCommand):
     def handle(self, *args, **options) -> None:
         if User.objects.filter(username__iexact=DEMO_USERS[0].username).exists():
             self.stdout.write("Demo data present already; nothing to do.")
+            if settings.DEBUG:
+                self.stdout.write("Demo accounts (passwords as seeded; admin is the superuser):")
+                for username, password in demo_accounts():
+                    self.stdout.write(f"  {username} / {password}")
             return
         self.stdout.write("Creating demo data:")
         with transaction.atomic():
