@@ -14,7 +14,8 @@ BIN := $(VENV)/bin
 # `make test`, `make lint` or `make bench` adds the dev tools (requirements-dev.txt) once.
 SERVE_STAMP := $(VENV)/.requirements-serve
 DEV_STAMP := $(VENV)/.requirements-dev
-PIP := $(BIN)/python -m pip install --disable-pip-version-check
+# --no-compile: Python compiles what it imports, on first import, instead of every module now.
+PIP := $(BIN)/python -m pip install --disable-pip-version-check --no-compile
 
 HOST ?= 127.0.0.1
 PORT ?= 8000
@@ -37,7 +38,7 @@ help:
 	@echo "make bench    fan-out and feed-read benchmark on PostgreSQL + Redis (docs/benchmarks.md)"
 	@echo "make bench-serve  the production servers vs make run's under 64 clients (needs wrk)"
 	@echo "make venv     create .venv and install everything (requirements-dev.txt)"
-	@echo "make clean    remove .venv, the SQLite database, media and collected static files"
+	@echo "make clean    remove .venv, the SQLite database, media, collected static files and .run"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -102,4 +103,4 @@ bench-serve: install
 	$(BIN)/python bench/serving.py $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) db.sqlite3 media staticfiles
+	rm -rf $(VENV) db.sqlite3 media staticfiles .run

@@ -16,7 +16,9 @@ django_asgi_app = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
+from config.celery import app as celery_app  # noqa: E402
 from config.routing import websocket_urlpatterns  # noqa: E402
+from core.beat import start_embedded_beat  # noqa: E402
 from core.daphne import leave_request_bodies_to_django  # noqa: E402
 from core.websocket import OriginValidator  # noqa: E402
 
@@ -28,3 +30,6 @@ application = ProtocolTypeRouter(
         "websocket": OriginValidator(URLRouter(websocket_urlpatterns)),
     }
 )
+
+# Without a broker nothing else runs the periodic tasks: the serving process does (core/beat.py).
+start_embedded_beat(celery_app)

@@ -291,6 +291,13 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "interval_step": 0.2,
     "interval_max": 0.5,
 }
+# Beat's schedule file (last run times), in a git-ignored folder rather than the working
+# directory; the scheduler creates the folder (core/beat.py).
+CELERY_BEAT_SCHEDULER = "core.beat:PersistentScheduler"
+CELERY_BEAT_SCHEDULE_FILENAME = str(BASE_DIR / ".run" / "celerybeat-schedule")
+# Without a broker (tasks eager), the serving process runs CELERY_BEAT_SCHEDULE itself
+# (core/beat.py); off: nothing runs it.
+EMBEDDED_BEAT = env.bool("EMBEDDED_BEAT", default=True)
 CELERY_BEAT_SCHEDULE = {
     "compute-trends": {
         "task": "tweets.tasks.compute_trends",
