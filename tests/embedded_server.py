@@ -12,9 +12,11 @@ Use in a test module: `embedded_database = embedded_server.embedded_database` an
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -27,6 +29,8 @@ import requests
 from tests.integration import servers
 
 ROOT = Path(__file__).resolve().parents[1]
+# Seconds a server gets to exit on Ctrl-C (a slow, loaded machine included).
+STOP_TIMEOUT = 30
 # What `make run` exports (Makefile).
 MAKE_RUN_ENV = {"DJANGO_DEBUG": "true", "DJANGO_SECURE_SSL_REDIRECT": "false"}
 
@@ -109,10 +113,17 @@ class EmbeddedServer:
         assert status == 200, body
         return body["access"]
 
-    def stop(self) -> int:
-        """Stop the server (SIGTERM, then what is left of its group); its exit code."""
+    def stop(self) -> int | None:
+        """Ctrl-C, as a developer stops `make run`, and its exit code; None if it had not
+        exited after STOP_TIMEOUT seconds (what is left of its group is killed either way)."""
+        process = self.server.process
+        if process.poll() is None:
+            process.send_signal(signal.SIGINT)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                process.wait(timeout=STOP_TIMEOUT)
+        code = process.returncode
         self.server.stop()
-        return self.server.process.returncode
+        return code
 
 
 @pytest.fixture
