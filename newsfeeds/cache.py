@@ -21,19 +21,26 @@ logger = logging.getLogger(__name__)
 
 BOTTOM = 0
 
-# Add a tweet to a feed only if that feed is cached, then trim it to the cap. A late tweet
-# older than the bottom of a feed cached only in part is left out: the table has it, and
-# adding it would open a gap the readers could not see.
+# Add a tweet to each of these feeds that is cached, then trim it to the cap; feeds not
+# cached are left alone (one script for a whole fan-out batch: one round trip, and no
+# command at all for the many followers whose feed nobody is reading). A cached feed is
+# never an empty set (store() writes members or nothing), so its lowest member is also the
+# test for "cached". A late tweet older than the bottom of a feed cached only in part is
+# left out: the table has it, and adding it would open a gap the readers could not see.
 PUSH = """
-if redis.call('EXISTS', KEYS[1]) == 1 then
-  local lowest = redis.call('ZRANGE', KEYS[1], 0, 0)[1]
-  if lowest ~= '0' and tonumber(ARGV[1]) < tonumber(lowest) then return 0 end
-  redis.call('ZADD', KEYS[1], ARGV[1], ARGV[1])
-  local extra = redis.call('ZCARD', KEYS[1]) - tonumber(ARGV[2])
-  if extra > 0 then redis.call('ZREMRANGEBYRANK', KEYS[1], 0, extra - 1) end
-  return 1
+local id = tonumber(ARGV[1])
+local cap = tonumber(ARGV[2])
+local pushed = 0
+for _, key in ipairs(KEYS) do
+  local lowest = redis.call('ZRANGE', key, 0, 0)[1]
+  if lowest and (lowest == '0' or id >= tonumber(lowest)) then
+    redis.call('ZADD', key, id, id)
+    local extra = redis.call('ZCARD', key) - cap
+    if extra > 0 then redis.call('ZREMRANGEBYRANK', key, 0, extra - 1) end
+    pushed = pushed + 1
+  end
 end
-return 0
+return pushed
 """
 
 
@@ -45,19 +52,19 @@ def _cap() -> int:
     return settings.NEWSFEED_CACHE_SIZE
 
 
-def push(tweet_id: int, user_ids: Iterable[int]) -> None:
-    """Add `tweet_id` to the cached feeds of these users (one round trip, pipelined)."""
+def push(tweet_id: int, user_ids: Iterable[int]) -> int:
+    """Add `tweet_id` to the cached feeds among these users' (one script call, one round
+    trip); returns how many were cached. On Redis Cluster the keys of one call would have
+    to share a slot: group them by slot (or by `{hash tag}`) before calling."""
     client = get_redis()
-    if client is None:
-        return
+    keys = [feed_key(user_id) for user_id in user_ids]
+    if client is None or not keys:
+        return 0
     try:
-        script = client.register_script(PUSH)
-        pipe = client.pipeline(transaction=False)
-        for user_id in user_ids:
-            script(keys=[feed_key(user_id)], args=[tweet_id, _cap()], client=pipe)
-        pipe.execute()
+        return client.register_script(PUSH)(keys=keys, args=[tweet_id, _cap()])
     except redis.RedisError:
         logger.warning("feed cache push of %s failed; readers fall back to the table", tweet_id)
+        return 0
 
 
 def remove(tweet_ids: Sequence[int], user_ids: Iterable[int]) -> None:
