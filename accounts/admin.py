@@ -3,7 +3,12 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import UserChangeForm, UserCreationForm
 
 from accounts import services
+from accounts.login_pages import AdminLoginForm
 from accounts.models import User
+
+# The admin's login checks passwords: it shares the password throttle (config/urls.py
+# answers its refusals with 429).
+admin.site.login_form = AdminLoginForm
 
 COUNTERS = ("followers_count", "following_count", "tweets_count")
 

@@ -1,6 +1,7 @@
-from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
-from django.db.models import Q
+
+from accounts.models import User
+from accounts.selectors import find_user_by_login
 
 
 class UsernameOrEmailBackend(ModelBackend):
@@ -13,9 +14,7 @@ class UsernameOrEmailBackend(ModelBackend):
     def authenticate(self, request, username=None, password=None, **kwargs):
         if username is None or password is None:
             return None
-        User = get_user_model()
-        login = username.strip()
-        user = User.objects.filter(Q(username__iexact=login) | Q(email__iexact=login)).first()
+        user = find_user_by_login(username)
         if user is None:
             User().set_password(password)
             return None

@@ -16,6 +16,12 @@ def with_viewer_flags(queryset: QuerySet, *, viewer: User | None) -> QuerySet:
     return annotate_viewer_flags(queryset, viewer=viewer)
 
 
+def find_user_by_login(login: str) -> User | None:
+    """The account a login names: its username or its email, in any case (active or not)."""
+    login = login.strip()
+    return User.objects.filter(Q(username__iexact=login) | Q(email__iexact=login)).first()
+
+
 def get_active_user(*, username: str) -> User:
     """An active user by username (any case); NotFound otherwise."""
     user = User.objects.filter(username__iexact=username, is_active=True).first()

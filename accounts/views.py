@@ -22,6 +22,7 @@ from accounts.serializers import (
     TokenPairSerializer,
     UserSummarySerializer,
 )
+from accounts.throttling import check_password_attempt
 from core.api import InputSerializersMixin, validated
 from core.parsers import JSONParser
 from core.schema import ErrorEnvelopeSerializer
@@ -68,9 +69,10 @@ class AuthViewSet(InputSerializersMixin, viewsets.GenericViewSet):
     @extend_schema(
         request=LoginInputSerializer, responses={200: AuthResultSerializer, **UNAUTHORIZED}
     )
-    @action(detail=False, methods=["post"], throttle_classes=[throttle("login")])
+    @action(detail=False, methods=["post"])
     def login(self, request):
         data = validated(LoginInputSerializer, request)
+        check_password_attempt(request, login=data["username"])
         user = services.login(request=request, login=data["username"], password=data["password"])
         return self._auth_result(user, status.HTTP_200_OK)
 
@@ -130,10 +132,10 @@ class AuthViewSet(InputSerializersMixin, viewsets.GenericViewSet):
         url_name="password-change",
         permission_classes=[permissions.IsAuthenticated],
         authentication_classes=api_settings.DEFAULT_AUTHENTICATION_CLASSES,
-        throttle_classes=[throttle("login")],
     )
     def password_change(self, request):
         data = validated(PasswordChangeInputSerializer, request)
+        check_password_attempt(request, user=request.user)
         services.change_password(user=request.user, **data)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -156,7 +158,7 @@ class AuthViewSet(InputSerializersMixin, viewsets.GenericViewSet):
         methods=["post"],
         url_path="password/reset/confirm",
         url_name="password-reset-confirm",
-        throttle_classes=[throttle("password_reset")],
+        throttle_classes=[throttle("password_reset_confirm")],
     )
     def password_reset_confirm(self, request):
         data = validated(PasswordResetConfirmInputSerializer, request)

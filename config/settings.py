@@ -362,8 +362,12 @@ SIMPLE_JWT = {
 THROTTLE_ENABLED = env.bool("THROTTLE_ENABLED", default=True)
 DEFAULT_THROTTLE_RATES = {
     "signup": "10/hour",
+    # Every door that checks a password (accounts.throttling): per client IP, per account.
     "login": "20/min",
+    "login_account": "30/hour",
+    # Separate buckets: asking for reset links does not use up the confirmations.
     "password_reset": "5/hour",
+    "password_reset_confirm": "20/hour",
     "email": "5/hour",
     "token": "60/min",
     "post": "60/min",

@@ -5,6 +5,7 @@ from django.views.generic import TemplateView
 from django.views.static import serve
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from accounts.login_pages import answer_throttled_with_429, browsable_api_login
 from core import views as core_views
 
 api_v1 = [
@@ -36,7 +37,11 @@ urlpatterns = [
     *email_pages,
     path("healthz", core_views.healthz, name="healthz"),
     path("readyz", core_views.readyz, name="readyz"),
+    # The two HTML login forms check passwords, so they share the API login's throttle
+    # (RELIABILITY.md trap 16); listed before the includes that would serve these paths too.
+    path("admin/login/", answer_throttled_with_429(admin.site.login)),
     path("admin/", admin.site.urls),
+    path("api-auth/login/", browsable_api_login),
     path("api-auth/", include("rest_framework.urls", namespace="rest_framework")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),

@@ -8,6 +8,7 @@ in the log, the count in /readyz). Refusing every request instead would turn a c
 into a full outage (RELIABILITY.md trap 12)."""
 
 from django.conf import settings
+from rest_framework.exceptions import Throttled
 from rest_framework.throttling import SimpleRateThrottle
 
 from core import outages
@@ -42,6 +43,27 @@ class ChirpThrottle(SimpleRateThrottle):
             f"u{user.pk}" if user is not None and user.is_authenticated else self.get_ident(request)
         )
         return self.cache_format % {"scope": self.scope, "ident": ident}
+
+
+class KeyedThrottle(ChirpThrottle):
+    """A scope counted under a key the caller names (an account), or by default under the
+    client's IP whoever is signed in. For checks a view or a form makes once it knows what
+    is attempted, which DRF's throttle_classes cannot see: they run before the body is read,
+    and not at all outside DRF (Django's login forms)."""
+
+    def __init__(self, scope: str, key: str | None = None) -> None:
+        self.scope, self.key = scope, key
+        super().__init__()
+
+    def get_cache_key(self, request, view) -> str:
+        ident = self.key or self.get_ident(request)
+        return self.cache_format % {"scope": self.scope, "ident": ident}
+
+    def check(self, request) -> None:
+        """Count this request; over the rate, raise Throttled (429 with Retry-After), as a
+        view's throttle_classes would."""
+        if not self.allow_request(request, None):
+            raise Throttled(wait=self.wait())
 
 
 _throttles: dict[tuple[str, bool], type[ChirpThrottle]] = {}
