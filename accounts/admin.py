@@ -4,7 +4,8 @@ from django.contrib.auth.forms import UserChangeForm, UserCreationForm
 
 from accounts import services
 from accounts.login_pages import AdminLoginForm
-from accounts.models import User
+from accounts.models import RefreshTokenFamily, User
+from core.admin import ReadOnlyAdmin
 
 # The admin's login checks passwords: it shares the password throttle (config/urls.py
 # answers its refusals with 429).
@@ -65,3 +66,15 @@ class UserAdmin(DjangoUserAdmin):
     add_fieldsets = (
         (None, {"classes": ("wide",), "fields": ("username", "email", "password1", "password2")}),
     )
+
+
+@admin.register(RefreshTokenFamily)
+class RefreshTokenFamilyAdmin(ReadOnlyAdmin):
+    """One row per login: its refresh tokens rotate within it. A revoked family had one of
+    its tokens presented twice (services.refresh_tokens)."""
+
+    list_display = ("id", "user", "created_at", "revoked_at")
+    list_filter = (("revoked_at", admin.EmptyFieldListFilter),)
+    list_select_related = ("user",)
+    search_fields = ("user__username",)
+    raw_id_fields = ("user",)

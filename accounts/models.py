@@ -75,3 +75,26 @@ class User(AbstractUser):
     @property
     def created_at(self):
         return self.date_joined
+
+
+class RefreshTokenFamily(models.Model):
+    """The refresh tokens descended by rotation from one login (their `fam` claim).
+
+    Presenting a refresh token that was already rotated or revoked means the token leaked:
+    the thief or its owner used it first, and we cannot tell which. So the whole family is
+    revoked, the token issued in its place and any after it included, and the owner logs
+    in again (OAuth 2.0 Security Best Current Practice, refresh token rotation). Rotations
+    lock this row, so a rotation racing a revocation either finishes first and is revoked
+    with the rest, or finds the family revoked.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name_plural = "refresh token families"
+
+    def __str__(self) -> str:
+        return f"{self.user_id}:{self.pk}"

@@ -1,5 +1,6 @@
 """Every write to accounts: signup, tokens, email verification, passwords, profile."""
 
+import uuid
 from typing import Any
 
 from django.conf import settings
@@ -10,12 +11,12 @@ from django.utils import timezone
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
-from rest_framework_simplejwt.tokens import RefreshToken
+from rest_framework_simplejwt.tokens import RefreshToken, UntypedToken
 from rest_framework_simplejwt.utils import get_md5_hash_password
 
 from accounts import tasks
 from accounts.exceptions import AuthenticationFailed, TokenInvalid
-from accounts.models import User
+from accounts.models import RefreshTokenFamily, User
 from accounts.tokens import (
     check_password_reset_token,
     read_email_verification_token,
@@ -120,9 +121,17 @@ def create_user_from_profile(*, name: str, email: str, site_url: str = "") -> Us
     return user
 
 
-def issue_tokens(*, user: User) -> dict[str, str]:
-    """A new refresh/access pair; the refresh token is recorded as outstanding."""
+# The claim naming a refresh token's family: every rotation passes it on (RefreshTokenFamily).
+FAMILY_CLAIM = "fam"
+
+
+def issue_tokens(*, user: User, family: RefreshTokenFamily | None = None) -> dict[str, str]:
+    """A new refresh/access pair; the refresh token is recorded as outstanding. A login
+    starts a family of its own; a rotation passes `family` on."""
+    if family is None:
+        family = RefreshTokenFamily.objects.create(user=user)
     refresh = RefreshToken.for_user(user)
+    refresh[FAMILY_CLAIM] = str(family.pk)
     return {"access": str(refresh.access_token), "refresh": str(refresh)}
 
 
@@ -139,7 +148,46 @@ def _load_refresh(raw: str) -> RefreshToken:
     try:
         return RefreshToken(raw)  # checks signature, expiry, type and the blacklist
     except TokenError as exc:
+        _revoke_family_if_reused(raw)
         raise TokenInvalid() from exc
+
+
+def _revoke_family_if_reused(raw: str) -> None:
+    """A genuine, unexpired refresh token that the blacklist refused was rotated or revoked
+    before: someone kept a copy. Revoke its family, so the copy's holder and the token's
+    owner alike must log in again."""
+    try:
+        token = UntypedToken(raw)  # signature and expiry, not the blacklist
+    except TokenError:
+        return  # forged, expired or malformed: it proves nothing
+    if token.get(jwt_settings.TOKEN_TYPE_CLAIM) != "refresh":
+        return
+    if BlacklistedToken.objects.filter(token__jti=token[jwt_settings.JTI_CLAIM]).exists():
+        with transaction.atomic():
+            family = RefreshTokenFamily.objects.select_for_update().filter(pk=_family_id(token))
+            _mark_revoked(family.first())
+
+
+def _family_id(token) -> str:
+    # Tokens issued before families existed carry no claim: their first rotation starts a
+    # family named after them (see _lock_live_family), where a reuse of them finds it too.
+    legacy = uuid.uuid5(uuid.NAMESPACE_URL, f"chirp:refresh:{token[jwt_settings.JTI_CLAIM]}")
+    return token.get(FAMILY_CLAIM) or str(legacy)
+
+
+def _mark_revoked(family: RefreshTokenFamily | None) -> None:
+    if family is not None and family.revoked_at is None:
+        family.revoked_at = timezone.now()
+        family.save(update_fields=["revoked_at"])
+
+
+def _lock_live_family(token: RefreshToken, *, user: User) -> RefreshTokenFamily | None:
+    """The token's family, locked until the transaction ends; None once it is revoked."""
+    family_id = _family_id(token)
+    if FAMILY_CLAIM not in token:
+        RefreshTokenFamily.objects.get_or_create(pk=family_id, defaults={"user": user})
+    family = RefreshTokenFamily.objects.select_for_update().filter(pk=family_id, user=user).first()
+    return family if family is not None and family.revoked_at is None else None
 
 
 def _revoke(token: RefreshToken) -> bool:
@@ -159,9 +207,11 @@ def _revoke(token: RefreshToken) -> bool:
 
 
 def refresh_tokens(*, refresh: str) -> dict[str, str]:
-    """Rotate: the given refresh token is blacklisted, a new pair is returned.
+    """Rotate: the given refresh token is blacklisted, a new pair of its family returned.
 
-    Raises TokenInvalid for a bad, expired, reused or revoked token, or an inactive user.
+    Presenting a token that was already rotated or revoked revokes its family: the tokens
+    issued after it stop working too (RefreshTokenFamily). Raises TokenInvalid for a bad,
+    expired, reused or revoked token, a revoked family, or an inactive user.
     """
     token = _load_refresh(refresh)
     user = User.objects.filter(pk=token.get(jwt_settings.USER_ID_CLAIM), is_active=True).first()
@@ -170,9 +220,14 @@ def refresh_tokens(*, refresh: str) -> dict[str, str]:
     if token.get(jwt_settings.REVOKE_TOKEN_CLAIM) != get_md5_hash_password(user.password):
         raise TokenInvalid()  # issued before the last password change
     with transaction.atomic():
-        if not _revoke(token):
-            raise TokenInvalid()
-        return issue_tokens(user=user)
+        family = _lock_live_family(token, user=user)
+        if family is not None:
+            if _revoke(token):
+                return issue_tokens(user=user, family=family)
+            # A concurrent rotation of this same token won (RELIABILITY.md trap 2): this is
+            # a second use of one token, a reuse like any other.
+            _mark_revoked(family)
+    raise TokenInvalid()
 
 
 def logout(*, refresh: str) -> None:

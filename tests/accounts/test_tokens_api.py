@@ -1,13 +1,16 @@
 import threading
 from datetime import timedelta
 
+import jwt
 import pytest
 import time_machine
 from django.db import connection
 from django.utils import timezone
 from rest_framework.test import APIClient
+from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts import services
+from accounts.models import RefreshTokenFamily
 from tests.factories import DEFAULT_PASSWORD, UserFactory
 from tests.shapes import ANY, error
 
@@ -59,6 +62,68 @@ def test_a_rotated_refresh_token_cannot_be_reused(api_client, tokens):
 
     assert reuse.status_code == 401
     assert reuse.json() == BAD_TOKEN
+
+
+@pytest.mark.django_db
+def test_reusing_a_rotated_refresh_token_revokes_its_whole_family(api_client, user, tokens):
+    second = refresh(api_client, tokens["refresh"]).json()
+    third = refresh(api_client, second["refresh"]).json()
+    other_device = services.issue_tokens(user=user)
+
+    reuse = refresh(api_client, tokens["refresh"])
+
+    assert reuse.status_code == 401
+    assert reuse.json() == BAD_TOKEN
+    # The descendants go too: whoever holds them, thief or owner, logs in again.
+    for descendant in (third, second):
+        after = refresh(api_client, descendant["refresh"])
+        assert after.status_code == 401
+        assert after.json() == BAD_TOKEN
+    # Another login's family is not touched.
+    assert refresh(api_client, other_device["refresh"]).status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_family_lives_through_any_number_of_rotations(api_client, tokens):
+    current = tokens["refresh"]
+    for _ in range(5):
+        response = refresh(api_client, current)
+        assert response.status_code == 200
+        current = response.json()["refresh"]
+
+
+@pytest.mark.django_db
+def test_reusing_a_logged_out_refresh_token_revokes_its_family(api_client, tokens):
+    successor = refresh(api_client, tokens["refresh"]).json()["refresh"]
+
+    # A copy of the first token, presented at logout, is a reuse as much as at refresh.
+    assert api_client.post(LOGOUT, {"refresh": tokens["refresh"]}).status_code == 401
+
+    assert refresh(api_client, successor).json() == BAD_TOKEN
+
+
+@pytest.mark.django_db
+def test_a_token_issued_before_families_existed_is_covered_after_its_rotation(api_client, user):
+    legacy = str(RefreshToken.for_user(user))  # no family claim, as issued by older releases
+    successor = refresh(api_client, legacy).json()["refresh"]
+
+    assert refresh(api_client, legacy).json() == BAD_TOKEN
+
+    assert refresh(api_client, successor).json() == BAD_TOKEN
+
+
+@pytest.mark.django_db
+def test_a_forged_copy_of_a_rotated_token_revokes_nothing(api_client, user, tokens):
+    successor = refresh(api_client, tokens["refresh"]).json()["refresh"]
+    forged = jwt.encode(
+        jwt.decode(tokens["refresh"], options={"verify_signature": False}),
+        "not-our-signing-key-0123456789abcdef",
+        algorithm="HS256",
+    )
+
+    assert refresh(api_client, forged).json() == BAD_TOKEN
+
+    assert refresh(api_client, successor).status_code == 200
 
 
 @pytest.mark.django_db
@@ -305,3 +370,6 @@ def test_concurrent_refreshes_of_one_token_let_only_one_succeed():
         thread.join(timeout=30)
 
     assert sorted(outcomes, key=str) == [200] + [401] * (contenders - 1)
+    # The losers presented a token already rotated: a reuse, so the winner's new token is
+    # revoked with its family and the holder logs in again.
+    assert RefreshTokenFamily.objects.get(user=user).revoked_at is not None
