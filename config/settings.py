@@ -9,7 +9,7 @@ import importlib.util
 import sys
 from datetime import timedelta
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -207,11 +207,20 @@ REDIS_RETRY = RedisRetry(NoBackoff(), 1, supported_errors=(RedisConnectionError,
 ASYNC_REDIS_RETRY = AsyncRedisRetry(NoBackoff(), 1, supported_errors=(RedisConnectionError,))
 
 
+CACHE_KEY_PREFIX = env.str("CACHE_KEY_PREFIX", default="chirp")
+
+
 def _redis_db(url: str, db: int) -> str:
-    """The same Redis server with another database number: the cache may evict keys, so it
-    must never share a database with the broker's queues."""
+    """The same Redis server with another database number (a `?db=` would win over it)."""
     parts = urlsplit(url)
-    return urlunsplit((parts.scheme, parts.netloc, f"/{db}", parts.query, parts.fragment))
+    query = urlencode([(k, v) for k, v in parse_qsl(parts.query) if k != "db"])
+    return urlunsplit((parts.scheme, parts.netloc, f"/{db}", query, parts.fragment))
+
+
+def _redis_db_number(url: str) -> int:
+    """The database a Redis URL names, as redis-py reads it: `?db=`, else the path, else 0."""
+    parts = urlsplit(url)
+    return int(dict(parse_qsl(parts.query)).get("db") or parts.path.strip("/") or 0)
 
 
 if REDIS_URL:
@@ -219,7 +228,7 @@ if REDIS_URL:
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
-            "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="chirp"),
+            "KEY_PREFIX": CACHE_KEY_PREFIX,
             # Without timeouts a hung Redis holds every throttled request forever.
             "OPTIONS": {
                 "socket_connect_timeout": REDIS_SOCKET_TIMEOUT,
@@ -262,13 +271,23 @@ else:
     }
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
-CELERY_BROKER_URL = env.str(
-    "CELERY_BROKER_URL", default=_redis_db(REDIS_URL, 1) if REDIS_URL else "memory://localhost/"
-)
+# The broker (RELIABILITY.md trap 17: queues on a shared Redis collide). It lives on
+# REDIS_URL's server in a database apart from the cache's, so that flushing or evicting the
+# cache's database never drops a queued task: database 1, or 0 when the cache is on 1.
+# Every deployment on one Redis server thus shares that broker database, so each gets a
+# queue of its own, named after its cache database and key prefix: two deployments whose
+# REDIS_URL databases (or CACHE_KEY_PREFIX) differ never run each other's tasks.
+if REDIS_URL:
+    _cache_db = _redis_db_number(REDIS_URL)
+    _default_broker = _redis_db(REDIS_URL, 0 if _cache_db == 1 else 1)
+    _default_queue = f"{CACHE_KEY_PREFIX}-db{_cache_db}"
+else:
+    _default_broker, _default_queue = "memory://localhost/", "celery"
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=_default_broker)
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not REDIS_URL)
-# The queue tasks are sent to (and a plain `celery worker` consumes): lets deployments or
-# test runs sharing one broker keep their work apart.
-CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery")
+# The queue tasks are sent to and a plain `celery worker` consumes (tests and benchmarks set
+# one per run to share a broker safely).
+CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default=_default_queue)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True

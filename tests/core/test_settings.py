@@ -12,6 +12,7 @@ import stat
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
@@ -214,3 +215,62 @@ def test_no_file_in_the_repository_publishes_a_usable_secret():
         for variable, value in LITERAL_KEY_RE.findall((ROOT / name).read_text(errors="replace"))
     ]
     assert not found, found
+
+
+# --- the Celery broker (RELIABILITY.md trap 17) ----------------------------------------------
+
+PRINT_BROKER = (
+    "from django.conf import settings as s; "
+    "print(s.CACHES['default']['LOCATION'], s.CELERY_BROKER_URL, s.CELERY_TASK_DEFAULT_QUEUE)"
+)
+
+
+def celery_target(**env: str) -> tuple[str, str, str]:
+    """(cache URL, broker URL, default queue) of a process started with `env`."""
+    result = manage("shell", "--no-imports", "-c", PRINT_BROKER, **production_env(**env))
+    assert result.returncode == 0, result.stderr
+    cache, broker, queue = result.stdout.split()
+    return cache, broker, queue
+
+
+def redis_db(url: str) -> str:
+    parts = urlsplit(url)
+    return dict(parse_qsl(parts.query)).get("db") or parts.path.strip("/") or "0"
+
+
+def test_deployments_on_different_redis_databases_never_share_a_queue():
+    targets = [
+        celery_target(REDIS_URL=f"redis://127.0.0.1:6379/{db}", CACHE_KEY_PREFIX="chirp")
+        for db in (0, 1, 2, 3)
+    ]
+
+    queues = {(broker, queue) for _, broker, queue in targets}
+    assert len(queues) == len(targets), targets
+
+
+def test_deployments_sharing_a_cache_database_by_prefix_get_their_own_queues():
+    first = celery_target(REDIS_URL="redis://127.0.0.1:6379/0", CACHE_KEY_PREFIX="shop")
+    second = celery_target(REDIS_URL="redis://127.0.0.1:6379/0", CACHE_KEY_PREFIX="blog")
+
+    assert first[1:] != second[1:]
+
+
+@pytest.mark.parametrize(
+    "redis_url",
+    ["redis://127.0.0.1:6379/0", "redis://127.0.0.1:6379/1", "redis://h:6379?db=3"],
+)
+def test_the_broker_never_shares_the_cache_database(redis_url):
+    cache, broker, _ = celery_target(REDIS_URL=redis_url)
+
+    assert urlsplit(broker).netloc == urlsplit(cache).netloc
+    assert redis_db(broker) != redis_db(cache)
+
+
+def test_explicit_broker_and_queue_win():
+    _, broker, queue = celery_target(
+        REDIS_URL="redis://127.0.0.1:6379/0",
+        CELERY_BROKER_URL="redis://broker.example:6379/5",
+        CELERY_TASK_DEFAULT_QUEUE="mine",
+    )
+
+    assert (broker, queue) == ("redis://broker.example:6379/5", "mine")
