@@ -24,8 +24,9 @@ LINKS = {
 
 @pytest.fixture
 def seeded(django_capture_on_commit_callbacks):
+    # pytest-django runs with DEBUG off, where seed_demo seeds only when told to.
     with django_capture_on_commit_callbacks(execute=True):
-        call_command("seed_demo", stdout=io.StringIO())
+        call_command("seed_demo", "--allow-production", stdout=io.StringIO(), stderr=io.StringIO())
 
 
 def links_of(response) -> set[str]:

@@ -5,11 +5,16 @@ import io
 import pytest
 from django.contrib.auth import authenticate
 from django.core import mail
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from accounts.models import User
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _development(settings):
+    settings.DEBUG = True  # pytest-django runs tests with DEBUG off; seed_demo is for dev
 
 
 def test_seed_demo_creates_verified_users_and_an_admin(django_capture_on_commit_callbacks):
@@ -75,3 +80,35 @@ def test_seed_demo_keeps_passwords_off_the_screen_once_created_with_debug_off(
 
     assert "chirp-demo-pass" not in out.getvalue()
     assert "chirp-admin-pass" not in out.getvalue()
+
+
+def test_seed_demo_refuses_with_debug_off(settings):
+    settings.DEBUG = False
+
+    with pytest.raises(CommandError, match="--allow-production"):
+        call_command("seed_demo", stdout=io.StringIO())
+
+    assert not User.objects.exists()
+
+
+def test_seed_demo_with_debug_off_and_the_flag_seeds_and_warns(
+    settings, django_capture_on_commit_callbacks
+):
+    settings.DEBUG = False
+    out, err = io.StringIO(), io.StringIO()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("seed_demo", "--allow-production", stdout=out, stderr=err)
+
+    assert User.objects.filter(username="admin", is_superuser=True).exists()
+    assert "WARNING: seeding with DEBUG off" in err.getvalue()
+    assert "chirp-admin-pass" in err.getvalue()
+
+
+def test_seed_demo_with_debug_on_says_no_warning(django_capture_on_commit_callbacks):
+    err = io.StringIO()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("seed_demo", stdout=io.StringIO(), stderr=err)
+
+    assert err.getvalue() == ""

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from accounts import services as account_services
@@ -122,7 +122,15 @@ def demo_accounts() -> list[tuple[str, str]]:
 class Command(BaseCommand):
     help = "Create demo users (alice, bob, carol), their tweets and follows, and an admin, once."
 
-    def handle(self, *args, **options) -> None:
+    def add_arguments(self, parser) -> None:
+        parser.add_argument(
+            "--allow-production",
+            action="store_true",
+            help="Seed even with DEBUG off, which looks like production: the demo accounts, "
+            "a superuser among them, have passwords published in this repository.",
+        )
+
+    def handle(self, *args, allow_production: bool = False, **options) -> None:
         if User.objects.filter(username__iexact=DEMO_USERS[0].username).exists():
             self.stdout.write("Demo data present already; nothing to do.")
             if settings.DEBUG:
@@ -130,6 +138,21 @@ class Command(BaseCommand):
                 for username, password in demo_accounts():
                     self.stdout.write(f"  {username} / {password}")
             return
+        # The passwords above are public: on a reachable server, `admin` would be anyone's.
+        if not settings.DEBUG:
+            if not allow_production:
+                raise CommandError(
+                    "DEBUG is off, so this looks like production, and the demo accounts "
+                    f"(superuser {ADMIN_USERNAME} among them) have published passwords. "
+                    "Nothing was created. Rerun with --allow-production to seed anyway."
+                )
+            self.stderr.write(
+                self.style.WARNING(
+                    f"WARNING: seeding with DEBUG off. The superuser {ADMIN_USERNAME} / "
+                    f"{ADMIN_PASSWORD} and the demo users / {DEMO_PASSWORD} can be used by "
+                    "anyone who reads Chirp's repository: change or delete them."
+                )
+            )
         self.stdout.write("Creating demo data:")
         with transaction.atomic():
             for section in SECTIONS:
