@@ -274,3 +274,21 @@ def test_explicit_broker_and_queue_win():
     )
 
     assert (broker, queue) == ("redis://broker.example:6379/5", "mine")
+
+
+# --- Chirp's deploy checks (core/checks.py; tests/core/test_deploy_checks.py has each) ------
+
+
+@pytest.mark.parametrize(
+    ("overrides", "warning"),
+    [
+        ({"DJANGO_ALLOWED_HOSTS": "*"}, "chirp.W001"),
+        ({"THROTTLE_ENABLED": "false"}, "chirp.W002"),
+    ],
+    ids=["wildcard-host", "throttles-off"],
+)
+def test_check_deploy_reports_chirps_own_warnings(overrides, warning):
+    result = manage("check", "--deploy", "--fail-level", "WARNING", **production_env(**overrides))
+
+    assert result.returncode != 0
+    assert warning in result.stderr
