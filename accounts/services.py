@@ -192,7 +192,7 @@ def _lock_live_family(token: RefreshToken, *, user: User) -> RefreshTokenFamily 
 
 def _revoke(token: RefreshToken) -> bool:
     """Blacklist one refresh token. True only for the request whose insert won the race
-    (RELIABILITY.md trap 2: two concurrent refreshes of one token must not both succeed)."""
+    (docs/reliability.md trap 2: two concurrent refreshes of one token must not both succeed)."""
     jti = token[jwt_settings.JTI_CLAIM]
     outstanding = OutstandingToken.objects.filter(jti=jti).first()
     if outstanding is None:
@@ -224,7 +224,7 @@ def refresh_tokens(*, refresh: str) -> dict[str, str]:
         if family is not None:
             if _revoke(token):
                 return issue_tokens(user=user, family=family)
-            # A concurrent rotation of this same token won (RELIABILITY.md trap 2): this is
+            # A concurrent rotation of this same token won (docs/reliability.md trap 2): this is
             # a second use of one token, a reuse like any other.
             _mark_revoked(family)
     raise TokenInvalid()

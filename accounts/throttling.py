@@ -1,4 +1,4 @@
-"""The password throttle (RELIABILITY.md trap 16).
+"""The password throttle (docs/reliability.md trap 16).
 
 Every door that checks a password counts against the same two buckets, so a guesser who
 reached the limit at one door cannot go on at another: the API login, the browsable API's

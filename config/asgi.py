@@ -2,7 +2,7 @@
 only `/ws/` in production, where gunicorn serves HTTP (docs/scaling.md).
 
 An ASGI server imports this module before Django loads the settings, and settings take
-PostgreSQL connections from a pool when it does (RELIABILITY.md trap 11).
+PostgreSQL connections from a pool when it does (docs/reliability.md trap 11).
 """
 
 import os

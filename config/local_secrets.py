@@ -1,4 +1,4 @@
-"""Per-checkout development secrets (RELIABILITY.md trap 15).
+"""Per-checkout development secrets (docs/reliability.md trap 15).
 
 A default secret written in a public repository is everyone's key: anything signed with it
 (JWTs, email verification tokens, password reset links, Facebook `state`) can be forged by

@@ -32,7 +32,7 @@ if (BASE_DIR / ".env").is_file():
 # without secrets of their own or allowed hosts.
 DEBUG = env.bool("DJANGO_DEBUG", default=True)
 
-# Secrets (RELIABILITY.md trap 15: a secret in a public repository is everyone's key).
+# Secrets (docs/reliability.md trap 15: a secret in a public repository is everyone's key).
 # With DEBUG on and a key unset, each checkout gets random keys of its own, written on first
 # start to a git-ignored file that every process of the checkout reads (make run, manage.py,
 # Celery, tests). With DEBUG off the file is neither written nor read: both keys must be set.
@@ -159,7 +159,7 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = False  # services own their transactio
 #   threads are fixed: at most workers x threads, or pool processes, connections.
 # - ASGI servers run each request's sync code in a thread of its own, so a persistent
 #   connection per thread would stay open after its thread is gone, one per request
-#   (RELIABILITY.md trap 11). Under ASGI, connections therefore always come from Django's
+#   (docs/reliability.md trap 11). Under ASGI, connections therefore always come from Django's
 #   psycopg pool, at most DATABASE_POOL_SIZE per process, and none is kept outside it.
 #   config/asgi.py is imported before these settings only when an ASGI server loads it;
 #   `runserver` is daphne's (INSTALLED_APPS), ASGI too.
@@ -172,7 +172,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     if SERVED_BY_ASGI and DATABASE_POOL_SIZE < 1:
         raise ImproperlyConfigured(
-            "DATABASE_POOL_SIZE must be at least 1 under an ASGI server (RELIABILITY.md trap 11)."
+            "DATABASE_POOL_SIZE must be at least 1 under an ASGI server (docs/reliability.md trap 11)."
         )
     if DATABASE_POOL_SIZE:
         DATABASES["default"]["CONN_MAX_AGE"] = 0  # closing a connection returns it to the pool
@@ -271,7 +271,7 @@ else:
     }
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
-# The broker (RELIABILITY.md trap 17: queues on a shared Redis collide). It lives on
+# The broker (docs/reliability.md trap 17: queues on a shared Redis collide). It lives on
 # REDIS_URL's server in a database apart from the cache's, so that flushing or evicting the
 # cache's database never drops a queued task: database 1, or 0 when the cache is on 1.
 # Every deployment on one Redis server thus shares that broker database, so each gets a
@@ -298,7 +298,7 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 # acks_late + Redis: anything unacked for visibility_timeout is redelivered, so every task
-# must finish (time limit) and back off well below it (RELIABILITY.md, trap 6).
+# must finish (time limit) and back off well below it (docs/reliability.md trap 6).
 # socket_timeout: without it, publishing to a hung Redis (a stopped process, a partition)
 # waits forever after commit, holding the request. Workers are not affected: they read their
 # blocking pops when the socket is readable. A publish that timed out may still have landed
@@ -503,7 +503,7 @@ FACEBOOK_REDIRECT_URI = env.str("FACEBOOK_REDIRECT_URI", default="")
 FACEBOOK_LOGIN_REDIRECT_URL = env.str("FACEBOOK_LOGIN_REDIRECT_URL", default="/api/v1/me/")
 FACEBOOK_STATE_MAX_AGE = env.int("FACEBOOK_STATE_MAX_AGE", default=600)
 FACEBOOK_SIGNED_REQUEST_MAX_AGE = env.int("FACEBOOK_SIGNED_REQUEST_MAX_AGE", default=3600)
-# The avatar fetch fence (RELIABILITY.md trap 10): https, these hosts and their subdomains,
+# The avatar fetch fence (docs/reliability.md trap 10): https, these hosts and their subdomains,
 # public addresses only, a byte cap and a timeout.
 FACEBOOK_AVATAR_ALLOWED_HOSTS = env.list(
     "FACEBOOK_AVATAR_ALLOWED_HOSTS", default=["fbcdn.net", "fbsbx.com"]

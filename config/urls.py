@@ -38,7 +38,7 @@ urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("readyz", core_views.readyz, name="readyz"),
     # The two HTML login forms check passwords, so they share the API login's throttle
-    # (RELIABILITY.md trap 16); listed before the includes that would serve these paths too.
+    # (docs/reliability.md trap 16); listed before the includes that would serve these paths too.
     path("admin/login/", answer_throttled_with_429(admin.site.login)),
     path("admin/", admin.site.urls),
     path("api-auth/login/", browsable_api_login),

@@ -1,5 +1,5 @@
 """Chirp's own `manage.py check --deploy` checks: mistakes in production settings that
-settings alone do not refuse (RELIABILITY.md, OWASP "misconfiguration")."""
+settings alone do not refuse (docs/reliability.md, OWASP "misconfiguration")."""
 
 from django.conf import settings
 from django.core.checks import Tags, Warning, register

@@ -20,7 +20,7 @@ from core.exceptions import ApplicationError, FieldValidationError, PayloadTooLa
 
 logger = logging.getLogger(__name__)
 
-# DRF's own default codes, renamed where API.md names them differently.
+# DRF's own default codes, renamed where docs/api.md names them differently.
 CODE_ALIASES = {
     "invalid": "validation_error",
     "token_not_valid": "authentication_failed",

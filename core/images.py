@@ -1,6 +1,6 @@
 """Untrusted image uploads: validated before decoding, re-encoded without metadata.
 
-RELIABILITY.md trap 8: only JPEG/PNG/WebP/GIF are even parsed (Pillow's `formats=`), bytes
+docs/reliability.md trap 8: only JPEG/PNG/WebP/GIF are even parsed (Pillow's `formats=`), bytes
 and pixels are capped before the pixel data is decoded (decompression bombs), and what we
 store is a fresh image: no EXIF (GPS!), no ICC or comments, nothing the client smuggled in.
 """

@@ -36,7 +36,7 @@ class RequestSizeLimitMiddleware:
 
 class NullCharacterMiddleware:
     """Refuse (400) a path or query string holding a NUL character (%00), the one character
-    a PostgreSQL text value cannot hold (RELIABILITY.md trap 14): any view that filters by
+    a PostgreSQL text value cannot hold (docs/reliability.md trap 14): any view that filters by
     it would answer 500 there. Bodies need no such guard: DRF's CharField, which every
     input serializer uses, refuses NUL (and lone surrogates) itself."""
 
@@ -85,7 +85,7 @@ class JsonErrorPagesMiddleware:
 
 class ServiceUnavailableMiddleware:
     """A view that fails because PostgreSQL (or a Redis it cannot do without) is unreachable
-    answers 503 `service_unavailable` with Retry-After, not 500 (RELIABILITY.md fault test 9).
+    answers 503 `service_unavailable` with Retry-After, not 500 (docs/reliability.md fault test 9).
 
     Every view goes through here: DRF's (the exception handler leaves these errors unhandled
     and DRF re-raises them), Django's own (admin, api-auth, health) and the lazy session and

@@ -1,9 +1,9 @@
 """Degraded modes: which errors mean "a service is down", and what the process does then.
 
 A request that cannot reach PostgreSQL, or Redis where Redis is required, answers 503
-`service_unavailable` with `Retry-After`, never 500 (RELIABILITY.md fault tests 8 and 9).
+`service_unavailable` with `Retry-After`, never 500 (docs/reliability.md fault tests 8 and 9).
 Only connection-level failures count: a deadlock, a statement timeout or a bad query is a
-bug or a conflict, and stays a 500 (deadlocks are retried first, see core.db).
+bug or a conflict, and stays a 500 (deadlocks are not retried yet: docs/reliability.md trap 13).
 
 Where Redis is only an optimisation, callers fail open instead (throttles, the feed cache,
 presence, socket pushes) and `record()` counts each time they did: a rate-limited warning in

@@ -3,7 +3,7 @@
 Python's json recurses once per level of nesting and raises RecursionError near the
 interpreter's recursion limit (1000), which would be a 500. So nesting is counted first,
 without parsing, and anything deeper than MAX_JSON_DEPTH is refused as malformed
-(RELIABILITY.md trap 14).
+(docs/reliability.md trap 14).
 """
 
 import json

@@ -3,7 +3,7 @@
 Events go to the channel group `user.<id>`, which every socket of that user joins. Delivery
 is at most once (channel layers drop silently when full or down), so everything pushed is
 stored first and readable over REST; a push failure never breaks the request that caused
-it (RELIABILITY.md trap 4).
+it (docs/reliability.md trap 4).
 """
 
 import asyncio

@@ -1,4 +1,4 @@
-"""OpenAPI: every operation documents the error envelope of API.md for the errors it can
+"""OpenAPI: every operation documents the error envelope of docs/api.md for the errors it can
 answer, so client generators get one ErrorEnvelope type."""
 
 from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme

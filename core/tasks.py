@@ -1,5 +1,5 @@
 """Scheduling background work after commit, without letting a broker outage break the
-request that caused it (RELIABILITY.md trap 5).
+request that caused it (docs/reliability.md trap 5).
 
 Work that must not be lost is recorded in the same transaction (a state column or an
 outbox row) and re-enqueued by a periodic reconciler; this helper only tries once, fast.

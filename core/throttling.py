@@ -5,7 +5,7 @@ never in production). Signed-in clients are counted per user, anonymous ones per
 Counts live in the cache. When the cache (Redis) cannot be reached, throttles fail open:
 the request goes through uncounted, and core.outages counts `throttle_fail_open` (a warning
 in the log, the count in /readyz). Refusing every request instead would turn a cache outage
-into a full outage (RELIABILITY.md trap 12)."""
+into a full outage (docs/reliability.md trap 12)."""
 
 from django.conf import settings
 from rest_framework.exceptions import Throttled

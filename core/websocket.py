@@ -1,4 +1,4 @@
-"""WebSocket policy: the close codes, unknown paths, and the origin check (RELIABILITY.md,
+"""WebSocket policy: the close codes, unknown paths, and the origin check (docs/reliability.md
 trap 3).
 
 Close codes are application codes (4000-4999), the only range besides 1000 that daphne lets

@@ -1,5 +1,5 @@
 """Fetching the profile picture URL that Graph hands us: an untrusted URL (SSRF fence,
-RELIABILITY.md trap 10).
+docs/reliability.md trap 10).
 
 - https only, and the host must be one of FACEBOOK_AVATAR_ALLOWED_HOSTS (or a subdomain);
 - the host is resolved once and every address must be public: private, loopback,

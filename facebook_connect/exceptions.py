@@ -1,4 +1,4 @@
-"""Errors of the Facebook integration, each with its stable code (API.md, "Facebook").
+"""Errors of the Facebook integration, each with its stable code (docs/api.md, "Facebook").
 
 The Graph client raises the typed Graph errors below; services raise them unchanged or
 turn them into the domain errors. All are ApplicationErrors, so the one exception handler

@@ -97,7 +97,7 @@ class FacebookLike(models.Model):
 
 class FacebookShare(models.Model):
     """Outbox row: one tweet to publish on one Facebook Page, written in the request's
-    transaction and worked by a Celery task with retries (RELIABILITY.md trap 5).
+    transaction and worked by a Celery task with retries (docs/reliability.md trap 5).
 
     The row holds the whole retry discipline: `attempts` against FACEBOOK_SHARE_MAX_ATTEMPTS,
     `lease_until` for the attempt under way, `next_attempt_at` for the retry scheduled. The

@@ -1,5 +1,5 @@
 """Facebook background work. Thin: ids in, services do the work; idempotent, acks_late,
-retried with backoff well below the broker's visibility_timeout (RELIABILITY.md trap 6).
+retried with backoff well below the broker's visibility_timeout (docs/reliability.md trap 6).
 A task whose row is gone does nothing."""
 
 from datetime import timedelta

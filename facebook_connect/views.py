@@ -1,4 +1,4 @@
-"""Facebook endpoints (API.md, "Facebook"). Thin: validate, call one service or selector,
+"""Facebook endpoints (docs/api.md, "Facebook"). Thin: validate, call one service or selector,
 render."""
 
 from django.conf import settings

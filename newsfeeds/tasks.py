@@ -1,7 +1,7 @@
 """Fan-out tasks. Thin: ids in, services do the work; idempotent, acks_late, retried.
 
 Time limits and backoff stay far below the Redis broker's visibility_timeout (1 hour), so a
-slow task is never redelivered while it still runs (RELIABILITY.md trap 6).
+slow task is never redelivered while it still runs (docs/reliability.md trap 6).
 """
 
 from celery import shared_task
@@ -35,8 +35,9 @@ def fanout_batch(batch_id: int) -> int:
     return services.deliver_batch(batch_id=batch_id)
 
 
-# Both limits explicitly: with a hard limit alone, the project-wide soft limit (240 s) would
-# exceed it and Celery would refuse to send the task at all.
+# Both limits: the soft one raises SoftTimeLimitExceeded inside the task, so it ends cleanly
+# before the hard one kills the worker process. The project-wide default is a hard limit
+# only (CELERY_TASK_TIME_LIMIT, 300 s), far below the broker's visibility_timeout.
 @shared_task(acks_late=True, time_limit=120, soft_time_limit=100)
 def reconcile_fanouts() -> int:
     """Beat task: re-enqueue fan-outs still pending after NEWSFEED_RECONCILE_AFTER_SECONDS."""

@@ -1,7 +1,7 @@
 """Notifications: stored in the transaction of the action that causes them, pushed after
 it commits.
 
-Storing in the same transaction gives exactly-once (RELIABILITY.md I2, I4): a committed
+Storing in the same transaction gives exactly-once (docs/reliability.md I2, I4): a committed
 like always has its notification, a rolled-back one never does, and nothing is lost
 between a commit and a later write. The push is what waits for the commit.
 """

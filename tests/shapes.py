@@ -1,4 +1,4 @@
-"""The objects of API.md as the tests expect them, built from model instances.
+"""The objects of docs/api.md as the tests expect them, built from model instances.
 
 Tests compare whole response bodies against these, so a field added, renamed or leaked
 (an email in a profile) fails loudly.

@@ -19,7 +19,7 @@ class TweetPhotoSerializer(serializers.ModelSerializer):
 
 
 class OriginalTweetSerializer(serializers.ModelSerializer):
-    """A tweet as API.md shows it. Expects hydrate_tweets() to have run (no queries here)."""
+    """A tweet as docs/api.md shows it. Expects hydrate_tweets() to have run (no queries here)."""
 
     user = UserSummarySerializer(read_only=True)
     photos = TweetPhotoSerializer(source="photo_list", many=True, read_only=True)

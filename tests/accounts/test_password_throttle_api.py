@@ -1,4 +1,4 @@
-"""One password throttle on every door that checks a password (RELIABILITY.md trap 16):
+"""One password throttle on every door that checks a password (docs/reliability.md trap 16):
 counted per client IP and per account, shared by the API login, the browsable API's and the
 admin's login forms and password change. Reset request and reset confirm count apart."""
 

@@ -1,5 +1,5 @@
 """Input the database or the parser cannot take is the client's mistake: a 400 in the
-envelope, never a 500 (RELIABILITY.md trap 14). PostgreSQL refuses NUL in any text value,
+envelope, never a 500 (docs/reliability.md trap 14). PostgreSQL refuses NUL in any text value,
 so on PostgreSQL these used to answer 500; on SQLite they must answer the same 400."""
 
 import pytest

@@ -3,7 +3,7 @@ answers, as a stopped or partitioned Redis does). Throttles fail open and are co
 feed is read from the table, pushes are dropped, and nothing waits longer than the
 configured timeouts (a missing timeout would hang here until pytest-timeout fails the test).
 
-RELIABILITY.md fault test 8 does the same to a real redis-server under the production
+docs/reliability.md fault test 8 does the same to a real redis-server under the production
 servers: tests/integration/test_redis_outage.py.
 """
 

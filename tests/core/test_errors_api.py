@@ -72,7 +72,7 @@ def test_an_unexpected_exception_is_a_json_500_without_traceback(
 
 
 # --- 503: a service that cannot be reached -----------------------------------------------
-# Real driver errors raised in-process; RELIABILITY.md fault test 9 stops a real PostgreSQL
+# Real driver errors raised in-process; docs/reliability.md fault test 9 stops a real PostgreSQL
 # (tests/integration/test_database_outage.py).
 
 

@@ -1,4 +1,4 @@
-"""Property-based fuzzing of every operation in the OpenAPI schema (RELIABILITY.md):
+"""Property-based fuzzing of every operation in the OpenAPI schema (docs/reliability.md):
 schemathesis generates requests from /api/schema/ and sends them in-process, signed in;
 nothing may answer 5xx, and responses must match the documented schema."""
 

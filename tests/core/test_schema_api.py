@@ -3,7 +3,7 @@ from drf_spectacular.validation import validate_schema
 
 pytestmark = pytest.mark.django_db
 
-# Every accounts operation of API.md, with the statuses the accounts tests prove it answers.
+# Every accounts operation of docs/api.md, with the statuses the accounts tests prove it answers.
 ACCOUNTS_OPERATIONS = {
     ("/api/v1/auth/signup/", "post"): {"201", "400"},
     ("/api/v1/auth/login/", "post"): {"200", "400", "401"},

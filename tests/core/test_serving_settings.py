@@ -1,5 +1,5 @@
 """How each kind of process holds its PostgreSQL connections (docs/scaling.md): ASGI servers
-always through a bounded pool (RELIABILITY.md trap 11), WSGI workers and Celery one
+always through a bounded pool (docs/reliability.md trap 11), WSGI workers and Celery one
 persistent connection per thread. Settings are loaded in a fresh interpreter, as a server
 loads them; no database is contacted."""
 

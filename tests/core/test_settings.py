@@ -89,7 +89,7 @@ def test_debug_off_with_the_jwt_key_equal_to_the_secret_refuses_to_start():
     assert "JWT_SIGNING_KEY must differ from DJANGO_SECRET_KEY" in result.stderr
 
 
-# --- development secrets (RELIABILITY.md trap 15) -------------------------------------------
+# --- development secrets (docs/reliability.md trap 15) -------------------------------------------
 
 PUBLISHED = "dev-insecure-secret-key-change-me-0123456789abcdef"
 PRINT_KEYS = "from django.conf import settings as s; print(s.SECRET_KEY); print(s.JWT_SIGNING_KEY)"
@@ -217,7 +217,7 @@ def test_no_file_in_the_repository_publishes_a_usable_secret():
     assert not found, found
 
 
-# --- the Celery broker (RELIABILITY.md trap 17) ----------------------------------------------
+# --- the Celery broker (docs/reliability.md trap 17) ----------------------------------------------
 
 PRINT_BROKER = (
     "from django.conf import settings as s; "

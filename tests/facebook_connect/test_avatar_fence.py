@@ -1,4 +1,4 @@
-"""The avatar fetch fence (RELIABILITY.md trap 10), with the production settings: no
+"""The avatar fetch fence (docs/reliability.md trap 10), with the production settings: no
 insecure-host exemption, the default allowed hosts and byte cap."""
 
 import pytest

@@ -54,7 +54,7 @@ def feed_rows(tweet_id: int) -> list[tuple[int, int]]:
 
 
 def assert_feeds_complete() -> None:
-    """Invariant I1 (RELIABILITY.md): every committed tweet has its fan-out recorded; for
+    """Invariant I1 (docs/reliability.md): every committed tweet has its fan-out recorded; for
     every fanned-out tweet, exactly one feed row per follower of its author (the tests do
     not change follows after posting, so followers now are followers as of fan-out) plus
     the author; no gaps, no duplicates, nothing for anyone else."""

@@ -2,7 +2,7 @@
 on a free port and stopped by the test that started it (never the machine's shared services).
 The servers that use them are tests/integration/servers.py's production arrangement.
 
-RELIABILITY.md fault tests 8 (Redis) and 9 (PostgreSQL) use these. Each outage should last a
+docs/reliability.md fault tests 8 (Redis) and 9 (PostgreSQL) use these. Each outage should last a
 few seconds: restarting either service takes well under one.
 """
 

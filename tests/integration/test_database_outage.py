@@ -1,4 +1,4 @@
-"""PostgreSQL stopped (RELIABILITY.md fault test 9): every endpoint answers 503
+"""PostgreSQL stopped (docs/reliability.md fault test 9): every endpoint answers 503
 `service_unavailable` with Retry-After, never 500, whichever layer meets the dead database
 first (DRF views, JWT and session authentication, Django's own views, the WebSocket
 handshake); `/healthz` stays 200 and `/readyz` names the database. When PostgreSQL is back

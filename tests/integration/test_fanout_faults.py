@@ -1,4 +1,4 @@
-"""Fan-out under faults (RELIABILITY.md, fault tests 1, 2, 3 and 5): the broker down at
+"""Fan-out under faults (docs/reliability.md fault tests 1, 2, 3 and 5): the broker down at
 posting time, the broker emptied, a worker killed mid-fan-out, a batch failing on a database
 error. Each ends with invariant I1."""
 

@@ -1,5 +1,5 @@
 """Property-based fuzzing of every operation in the OpenAPI schema against the live
-production arrangement (RELIABILITY.md): nginx in front of gunicorn and daphne, on
+production arrangement (docs/reliability.md): nginx in front of gunicorn and daphne, on
 PostgreSQL, where NUL bytes, deadlocks and connection limits live.
 
 tests/core/test_fuzz_schema.py runs the same checks in-process; this one runs schemathesis'

@@ -1,7 +1,7 @@
 """The real-time stream end to end: the ASGI server as `make run` starts it (daphne), the
 Redis channel layer, PostgreSQL and a real Celery worker. A `websockets` client listens as
 Alice while Bob acts over HTTP on the same server; the events arrive, and the delivery
-latency is printed (`pytest -s` shows it). RELIABILITY.md fault test 4: a socket that never
+latency is printed (`pytest -s` shows it). docs/reliability.md fault test 4: a socket that never
 reads does not stop likes from succeeding, and I2 holds over REST.
 """
 

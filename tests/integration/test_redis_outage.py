@@ -1,4 +1,4 @@
-"""Redis away (RELIABILITY.md fault test 8): hung (the process stopped with SIGSTOP, so
+"""Redis away (docs/reliability.md fault test 8): hung (the process stopped with SIGSTOP, so
 connections are accepted and never answered) and then gone (killed, and restarted empty).
 Meanwhile clients post, like, follow, log in and read their feeds with throttles on: every
 answer is the one Redis being up would give (posts 201), none waits on Redis beyond its

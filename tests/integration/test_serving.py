@@ -1,5 +1,5 @@
 """The servers as deployed hold under concurrent clients: no 5xx, and PostgreSQL connections
-never above the bound docs/scaling.md documents (RELIABILITY.md trap 11, fault test 11).
+never above the bound docs/scaling.md documents (docs/reliability.md trap 11, fault test 11).
 
 - The production arrangement (docker-compose.yml's web and ws command lines): 16 clients
   over /healthz, /me/ and /newsfeed/ plus WebSocket connects.

@@ -1,5 +1,5 @@
 """A feed page costs a fixed number of SQL queries, whatever its size and however many
-accounts the reader follows (STYLE.md: exact counts, at one item and at a full page)."""
+accounts the reader follows (CONTRIBUTING.md: exact counts, at one item and at a full page)."""
 
 import pytest
 from django.conf import settings

@@ -1,4 +1,4 @@
-"""Fan-out services: idempotent batches (RELIABILITY.md I1), the reconciler, deletions
+"""Fan-out services: idempotent batches (docs/reliability.md I1), the reconciler, deletions
 while queued, and nothing left behind by a rolled-back write (I4)."""
 
 from datetime import timedelta

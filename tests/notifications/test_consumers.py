@@ -423,7 +423,7 @@ DOWN_LAYER = {
 def test_like_succeeds_and_is_listed_when_the_channel_layer_is_down(
     settings, make_auth_client, django_capture_on_commit_callbacks, caplog
 ):
-    """RELIABILITY.md fault test 4: the push fails after commit, the like and its
+    """docs/reliability.md fault test 4: the push fails after commit, the like and its
     notification stand (I2 over REST)."""
     settings.CHANNEL_LAYERS = DOWN_LAYER
     alice = UserFactory()

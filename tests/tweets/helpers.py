@@ -24,7 +24,7 @@ def summary(user) -> dict:
 
 
 def tweet_body(tweet, **overrides) -> dict:
-    """The Tweet object of API.md for a tweet without photos, as a viewer who has neither
+    """The Tweet object of docs/api.md for a tweet without photos, as a viewer who has neither
     liked nor retweeted it sees it; `overrides` changes any key."""
     tweet.refresh_from_db()
     body = {
