@@ -26,7 +26,6 @@ from accounts.throttling import check_password_attempt
 from core.api import InputSerializersMixin, validated
 from core.parsers import JSONParser
 from core.schema import ErrorEnvelopeSerializer
-from core.throttling import throttle
 
 # Statuses the automatic schema cannot infer: these endpoints are public, yet answer 401 for
 # bad credentials or tokens; /me/ answers 413 for an avatar over the caps.
@@ -41,6 +40,7 @@ class AuthViewSet(InputSerializersMixin, viewsets.GenericViewSet):
     # Credentials travel in the body: a stale Bearer header must not block a login, and no
     # session cookie is involved. Actions for a signed-in user set their own classes.
     authentication_classes = []
+    throttle_scope = None  # each action names its own
     serializer_class = AuthResultSerializer
     input_serializers = {
         "signup": SignupInputSerializer,
@@ -60,7 +60,7 @@ class AuthViewSet(InputSerializersMixin, viewsets.GenericViewSet):
         )
 
     @extend_schema(request=SignupInputSerializer, responses={201: AuthResultSerializer})
-    @action(detail=False, methods=["post"], throttle_classes=[throttle("signup")])
+    @action(detail=False, methods=["post"], throttle_scope="signup")
     def signup(self, request):
         data = validated(SignupInputSerializer, request)
         user = services.create_user(**data, site_url=site_url_of(request))
@@ -84,14 +84,14 @@ class AuthViewSet(InputSerializersMixin, viewsets.GenericViewSet):
         methods=["post"],
         url_path="token/refresh",
         url_name="token-refresh",
-        throttle_classes=[throttle("token")],
+        throttle_scope="token",
     )
     def token_refresh(self, request):
         data = validated(RefreshInputSerializer, request)
         return Response(services.refresh_tokens(refresh=data["refresh"]))
 
     @extend_schema(request=RefreshInputSerializer, responses={204: None, **UNAUTHORIZED})
-    @action(detail=False, methods=["post"], throttle_classes=[throttle("token")])
+    @action(detail=False, methods=["post"], throttle_scope="token")
     def logout(self, request):
         data = validated(RefreshInputSerializer, request)
         services.logout(refresh=data["refresh"])
@@ -103,7 +103,7 @@ class AuthViewSet(InputSerializersMixin, viewsets.GenericViewSet):
         methods=["post"],
         url_path="email/verify",
         url_name="email-verify",
-        throttle_classes=[throttle("email")],
+        throttle_scope="email",
     )
     def email_verify(self, request):
         data = validated(EmailVerifyInputSerializer, request)
@@ -118,7 +118,7 @@ class AuthViewSet(InputSerializersMixin, viewsets.GenericViewSet):
         url_name="email-resend",
         permission_classes=[permissions.IsAuthenticated],
         authentication_classes=api_settings.DEFAULT_AUTHENTICATION_CLASSES,
-        throttle_classes=[throttle("email")],
+        throttle_scope="email",
     )
     def email_resend(self, request):
         services.resend_verification_email(user=request.user, site_url=site_url_of(request))
@@ -145,7 +145,7 @@ class AuthViewSet(InputSerializersMixin, viewsets.GenericViewSet):
         methods=["post"],
         url_path="password/reset",
         url_name="password-reset",
-        throttle_classes=[throttle("password_reset")],
+        throttle_scope="password_reset",
     )
     def password_reset(self, request):
         data = validated(PasswordResetInputSerializer, request)
@@ -158,7 +158,7 @@ class AuthViewSet(InputSerializersMixin, viewsets.GenericViewSet):
         methods=["post"],
         url_path="password/reset/confirm",
         url_name="password-reset-confirm",
-        throttle_classes=[throttle("password_reset_confirm")],
+        throttle_scope="password_reset_confirm",
     )
     def password_reset_confirm(self, request):
         data = validated(PasswordResetConfirmInputSerializer, request)
@@ -173,11 +173,8 @@ class MeViewSet(InputSerializersMixin, viewsets.GenericViewSet):
     serializer_class = MeSerializer
     input_serializers = {"partial_update": MeUpdateInputSerializer}
     parser_classes = [JSONParser, MultiPartParser, FormParser]
-
-    def get_throttles(self):
-        if self.request.method in ("PATCH", "DELETE"):
-            return [throttle("upload")()]
-        return []
+    throttle_scope = "upload"
+    throttle_writes_only = True
 
     def retrieve(self, request):
         return Response(MeSerializer(request.user, context={"request": request}).data)

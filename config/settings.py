@@ -379,22 +379,6 @@ SIMPLE_JWT = {
 
 # --- REST framework --------------------------------------------------------------------
 THROTTLE_ENABLED = env.bool("THROTTLE_ENABLED", default=True)
-DEFAULT_THROTTLE_RATES = {
-    "signup": "10/hour",
-    # Every door that checks a password (accounts.throttling): per client IP, per account.
-    "login": "20/min",
-    "login_account": "30/hour",
-    # Separate buckets: asking for reset links does not use up the confirmations.
-    "password_reset": "5/hour",
-    "password_reset_confirm": "20/hour",
-    "email": "5/hour",
-    "token": "60/min",
-    "post": "60/min",
-    "toggle": "300/min",
-    "upload": "30/min",
-    "facebook": "30/min",
-}
-THROTTLE_RATES = {**DEFAULT_THROTTLE_RATES, **env.dict("THROTTLE_RATES", default={})}
 
 REST_FRAMEWORK = {
     # JWT first, so an anonymous request gets 401 with WWW-Authenticate, not 403.
@@ -414,7 +398,24 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
-    "DEFAULT_THROTTLE_RATES": THROTTLE_RATES,
+    "DEFAULT_THROTTLE_CLASSES": ["core.throttling.ScopedRateThrottle"],
+    # Per scope (a view's `throttle_scope`, core.throttling); THROTTLE_RATES overrides them.
+    "DEFAULT_THROTTLE_RATES": {
+        "signup": "10/hour",
+        # Every door that checks a password (accounts.throttling): per client IP, per account.
+        "login": "20/min",
+        "login_account": "30/hour",
+        # Separate buckets: asking for reset links does not use up the confirmations.
+        "password_reset": "5/hour",
+        "password_reset_confirm": "20/hour",
+        "email": "5/hour",
+        "token": "60/min",
+        "post": "60/min",
+        "toggle": "300/min",
+        "upload": "30/min",
+        "facebook": "30/min",
+        **env.dict("THROTTLE_RATES", default={}),
+    },
     # How many reverse proxies stand in front (their X-Forwarded-For entries are trusted).
     # 0 = none: throttles use the socket's address and a client cannot fake another IP.
     "NUM_PROXIES": env.int("DJANGO_NUM_PROXIES", default=0),

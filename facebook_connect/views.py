@@ -15,7 +15,6 @@ from accounts.services import issue_tokens
 from core.api import InputSerializersMixin, validated
 from core.pagination import CursorPagination
 from core.parsers import JSONParser
-from core.throttling import throttle
 from facebook_connect import oauth, selectors
 from facebook_connect.exceptions import FacebookLoginCancelled, FacebookTokenInvalid
 from facebook_connect.serializers import (
@@ -45,7 +44,7 @@ class FacebookAuthViewSet(InputSerializersMixin, viewsets.GenericViewSet):
     authentication_classes = []
     serializer_class = FacebookAuthResultSerializer
     input_serializers = {"login": FacebookTokenInputSerializer}
-    throttle_classes = [throttle("facebook")]
+    throttle_scope = "facebook"
 
     @extend_schema(
         request=FacebookTokenInputSerializer,
@@ -122,11 +121,8 @@ class FacebookConnectionViewSet(InputSerializersMixin, viewsets.GenericViewSet):
     serializer_class = FacebookConnectionSerializer
     input_serializers = {"connect": FacebookTokenInputSerializer}
     pagination_class = CursorPagination
-
-    def get_throttles(self):
-        if self.request.method in ("POST", "DELETE"):
-            return [throttle("facebook")()]
-        return []
+    throttle_scope = "facebook"
+    throttle_writes_only = True
 
     def _status(self, user):
         connection = selectors.get_connection_status(user=user)
@@ -166,9 +162,8 @@ class FacebookShareViewSet(InputSerializersMixin, viewsets.GenericViewSet):
     permission_classes = [permissions.IsAuthenticated]
     serializer_class = FacebookShareSerializer
     input_serializers = {"create": FacebookShareInputSerializer}
-
-    def get_throttles(self):
-        return [throttle("facebook")()] if self.request.method == "POST" else []
+    throttle_scope = "facebook"
+    throttle_writes_only = True
 
     @extend_schema(request=FacebookShareInputSerializer, responses={202: FacebookShareSerializer})
     def create(self, request, tweet_id: int):

@@ -6,7 +6,6 @@ from accounts import selectors as account_selectors
 from accounts.serializers import ProfileSerializer, UserSummarySerializer
 from core.api import InputSerializersMixin
 from core.pagination import CursorPagination
-from core.throttling import throttle
 from friendships import selectors, services
 from friendships.suggestions import get_suggestions
 
@@ -16,7 +15,7 @@ class FollowViewSet(InputSerializersMixin, viewsets.GenericViewSet):
 
     permission_classes = [permissions.IsAuthenticated]
     serializer_class = ProfileSerializer
-    throttle_classes = [throttle("toggle")]
+    throttle_scope = "toggle"
 
     def _profile(self, followee):
         profile = account_selectors.get_profile(

@@ -4,7 +4,6 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from core.api import InputSerializersMixin
-from core.throttling import throttle
 from messaging import selectors, services
 from messaging.serializers import (
     ConversationCreateInputSerializer,
@@ -23,7 +22,8 @@ class ConversationViewSet(InputSerializersMixin, viewsets.GenericViewSet):
         "messages": MessageCreateInputSerializer,
     }
     permission_classes = [permissions.IsAuthenticated]
-    throttle_classes = [throttle("post", writes_only=True)]
+    throttle_scope = "post"
+    throttle_writes_only = True
     lookup_value_regex = r"\d+"
 
     @property

@@ -64,6 +64,14 @@ def api_client() -> APIClient:
     return APIClient()
 
 
+def set_throttle_rates(settings, **rates: str) -> None:
+    """Throttles on, with these rates over the configured ones (`login="2/min"`)."""
+    settings.THROTTLE_ENABLED = True
+    rest_framework = copy.deepcopy(settings.REST_FRAMEWORK)
+    rest_framework["DEFAULT_THROTTLE_RATES"].update(rates)
+    settings.REST_FRAMEWORK = rest_framework
+
+
 def authenticate(client: APIClient, user) -> APIClient:
     refresh = RefreshToken.for_user(user)
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {refresh.access_token}")

@@ -7,7 +7,6 @@ from rest_framework.response import Response
 from accounts.serializers import UserSummarySerializer
 from core.api import InputSerializersMixin, validated, viewer_of
 from core.parsers import JSONParser
-from core.throttling import throttle
 from tweets import selectors, services
 from tweets.serializers import (
     CommentCreateInputSerializer,
@@ -41,7 +40,8 @@ class TweetViewSet(InputSerializersMixin, TweetListMixin, viewsets.GenericViewSe
     lookup_value_regex = r"\d+"
     permission_classes = [permissions.IsAuthenticatedOrReadOnly]
     parser_classes = [JSONParser, MultiPartParser, FormParser]
-    throttle_classes = [throttle("post", writes_only=True)]
+    throttle_scope = "post"
+    throttle_writes_only = True
 
     def render_tweet(self, tweet_id: int, status_code=status.HTTP_200_OK):
         tweet = selectors.get_tweet_for_display(tweet_id=tweet_id, viewer=viewer_of(self.request))
@@ -83,7 +83,7 @@ class TweetViewSet(InputSerializersMixin, TweetListMixin, viewsets.GenericViewSe
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(request=None, responses={200: TweetSerializer})
-    @action(detail=True, methods=["post", "delete"], throttle_classes=[throttle("toggle")])
+    @action(detail=True, methods=["post", "delete"], throttle_scope="toggle")
     def like(self, request, pk: int):
         toggle = services.like_tweet if request.method == "POST" else services.unlike_tweet
         return self.render_tweet(toggle(user=request.user, tweet_id=pk).pk)
@@ -98,7 +98,7 @@ class TweetViewSet(InputSerializersMixin, TweetListMixin, viewsets.GenericViewSe
         )
 
     @extend_schema(request=None, responses={200: TweetSerializer})
-    @action(detail=True, methods=["post", "delete"], throttle_classes=[throttle("toggle")])
+    @action(detail=True, methods=["post", "delete"], throttle_scope="toggle")
     def retweet(self, request, pk: int):
         toggle = services.retweet if request.method == "POST" else services.undo_retweet
         return self.render_tweet(toggle(user=request.user, tweet_id=pk).pk)
@@ -131,14 +131,15 @@ class CommentViewSet(InputSerializersMixin, viewsets.GenericViewSet):
     serializer_class = CommentSerializer
     lookup_value_regex = r"\d+"
     permission_classes = [permissions.IsAuthenticated]
-    throttle_classes = [throttle("post", writes_only=True)]
+    throttle_scope = "post"
+    throttle_writes_only = True
 
     def destroy(self, request, pk: int):
         services.delete_comment(actor=request.user, comment_id=pk)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(request=None, responses={200: CommentSerializer})
-    @action(detail=True, methods=["post", "delete"], throttle_classes=[throttle("toggle")])
+    @action(detail=True, methods=["post", "delete"], throttle_scope="toggle")
     def like(self, request, pk: int):
         toggle = services.like_comment if request.method == "POST" else services.unlike_comment
         comment = toggle(user=request.user, comment_id=pk)

@@ -7,6 +7,7 @@ import time_machine
 from django.test import Client
 from rest_framework.test import APIClient
 
+from tests.conftest import set_throttle_rates
 from tests.factories import DEFAULT_PASSWORD, UserFactory
 from tests.shapes import error
 
@@ -29,10 +30,6 @@ def throttles_on(settings):
     settings.THROTTLE_ENABLED = True
     with time_machine.travel("2026-11-24 13:37:00+00:00", tick=False):
         yield settings
-
-
-def rates(settings, **scopes: str) -> None:
-    settings.THROTTLE_RATES = {**settings.THROTTLE_RATES, **scopes}
 
 
 def api_login(login: str, password: str, *, ip: str = IP):
@@ -80,7 +77,7 @@ def test_a_guesser_throttled_at_the_api_login_gets_no_session_at_a_login_form(
 def test_a_throttled_login_form_is_shown_again_with_the_error_and_429(
     throttles_on, admin_user, door
 ):
-    rates(throttles_on, login="1/min")
+    set_throttle_rates(throttles_on, login="1/min")
     browser = Client()
     form_login(browser, door, "root", "wrong-password-1")
 
@@ -96,7 +93,7 @@ def test_a_throttled_login_form_is_shown_again_with_the_error_and_429(
 
 
 def test_a_login_form_counts_towards_the_api_login(throttles_on, admin_user):
-    rates(throttles_on, login="2/min")
+    set_throttle_rates(throttles_on, login="2/min")
     form_login(Client(), BROWSABLE_LOGIN, "root", "wrong-password-1")
     form_login(Client(), ADMIN_LOGIN, "root", "wrong-password-2")
 
@@ -108,7 +105,7 @@ def test_a_login_form_counts_towards_the_api_login(throttles_on, admin_user):
 
 
 def test_many_addresses_guessing_one_account_are_stopped(throttles_on):
-    rates(throttles_on, login="100/min", login_account="3/min")
+    set_throttle_rates(throttles_on, login="100/min", login_account="3/min")
     UserFactory(username="alice", email="alice@example.com")
 
     guesses = [api_login("alice", "wrong-password", ip=f"203.0.113.{n}") for n in range(3)]
@@ -122,7 +119,7 @@ def test_many_addresses_guessing_one_account_are_stopped(throttles_on):
 
 
 def test_the_username_and_the_email_of_an_account_share_its_bucket(throttles_on):
-    rates(throttles_on, login="100/min", login_account="3/min")
+    set_throttle_rates(throttles_on, login="100/min", login_account="3/min")
     UserFactory(username="alice", email="alice@example.com")
 
     statuses = [
@@ -134,7 +131,7 @@ def test_the_username_and_the_email_of_an_account_share_its_bucket(throttles_on)
 
 
 def test_guesses_at_an_unknown_login_are_counted_by_its_normalised_text(throttles_on):
-    rates(throttles_on, login="100/min", login_account="2/min")
+    set_throttle_rates(throttles_on, login="100/min", login_account="2/min")
 
     statuses = [
         api_login(login, "wrong-password", ip=f"203.0.113.{n}").status_code
@@ -145,7 +142,7 @@ def test_guesses_at_an_unknown_login_are_counted_by_its_normalised_text(throttle
 
 
 def test_one_address_guessing_many_accounts_is_stopped(throttles_on):
-    rates(throttles_on, login="3/min", login_account="100/min")
+    set_throttle_rates(throttles_on, login="3/min", login_account="100/min")
     for name in ("alice", "bob", "carol"):
         UserFactory(username=name)
 
@@ -170,7 +167,7 @@ def change_password(user, old_password: str, *, ip: str = IP):
 
 
 def test_password_change_is_throttled_per_account(throttles_on):
-    rates(throttles_on, login="100/min", login_account="2/min")
+    set_throttle_rates(throttles_on, login="100/min", login_account="2/min")
     user = UserFactory()
 
     statuses = [
@@ -186,7 +183,7 @@ def test_password_change_is_throttled_per_account(throttles_on):
 
 
 def test_password_change_shares_the_account_bucket_with_the_login(throttles_on):
-    rates(throttles_on, login="100/min", login_account="2/min")
+    set_throttle_rates(throttles_on, login="100/min", login_account="2/min")
     user = UserFactory(username="alice")
     api_login("alice", "wrong-password-1", ip="203.0.113.1")
     api_login("alice", "wrong-password-2", ip="203.0.113.2")
@@ -197,7 +194,7 @@ def test_password_change_shares_the_account_bucket_with_the_login(throttles_on):
 
 
 def test_reset_requests_do_not_use_up_reset_confirmations(throttles_on):
-    rates(throttles_on, password_reset="1/min", password_reset_confirm="1/min")
+    set_throttle_rates(throttles_on, password_reset="1/min", password_reset_confirm="1/min")
     client = APIClient()
     confirm = {"uid": "MQ", "token": "bad-token", "new_password": "another-long-passphrase-77"}
 

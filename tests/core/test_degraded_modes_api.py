@@ -12,7 +12,7 @@ import socket
 
 import pytest
 
-from tests.conftest import authenticate, service_missing
+from tests.conftest import authenticate, service_missing, set_throttle_rates
 from tests.factories import TweetFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -44,13 +44,7 @@ def redis_away(request, settings, hung_port):
     layers["default"]["CONFIG"]["hosts"][0]["address"] = url
     settings.CHANNEL_LAYERS = layers
     settings.REDIS_URL = url
-    settings.THROTTLE_ENABLED = True
-    settings.THROTTLE_RATES = {
-        **settings.THROTTLE_RATES,
-        "login": "1/min",
-        "post": "1/min",
-        "toggle": "1/min",
-    }
+    set_throttle_rates(settings, login="1/min", post="1/min", toggle="1/min")
     return request.param
 
 

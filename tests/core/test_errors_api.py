@@ -4,7 +4,7 @@ import pytest
 import time_machine
 from rest_framework.test import APIClient
 
-from tests.conftest import service_missing
+from tests.conftest import service_missing, set_throttle_rates
 from tests.core.boom_urls import SECRET
 from tests.shapes import error
 
@@ -131,8 +131,7 @@ def bad_login(client):
 
 
 def test_throttled_is_429_with_retry_after(api_client, settings):
-    settings.THROTTLE_ENABLED = True
-    settings.THROTTLE_RATES = {**settings.THROTTLE_RATES, "login": "2/min"}
+    set_throttle_rates(settings, login="2/min")
 
     with time_machine.travel("2026-11-24 13:37:00+00:00", tick=False):
         assert bad_login(api_client).status_code == 401
@@ -147,8 +146,7 @@ def test_throttled_is_429_with_retry_after(api_client, settings):
 
 
 def test_a_throttle_lets_requests_through_again_after_the_window(api_client, settings):
-    settings.THROTTLE_ENABLED = True
-    settings.THROTTLE_RATES = {**settings.THROTTLE_RATES, "login": "1/min"}
+    set_throttle_rates(settings, login="1/min")
 
     with time_machine.travel("2026-11-24 13:37:00+00:00", tick=False) as traveller:
         assert bad_login(api_client).status_code == 401
@@ -158,8 +156,7 @@ def test_a_throttle_lets_requests_through_again_after_the_window(api_client, set
 
 
 def test_throttles_are_scoped(api_client, settings):
-    settings.THROTTLE_ENABLED = True
-    settings.THROTTLE_RATES = {**settings.THROTTLE_RATES, "login": "1/min"}
+    set_throttle_rates(settings, login="1/min")
 
     bad_login(api_client)
     assert bad_login(api_client).status_code == 429
@@ -171,9 +168,29 @@ def test_throttles_are_scoped(api_client, settings):
     assert signup.status_code == 201
 
 
+def test_a_writes_only_scope_counts_writes_but_not_reads(auth_client, settings):
+    set_throttle_rates(settings, post="1/min")
+
+    reads = {auth_client.get("/api/v1/tweets/").status_code for _ in range(3)}
+    first = auth_client.post("/api/v1/tweets/", {"text": "one"})
+    second = auth_client.post("/api/v1/tweets/", {"text": "two"})
+
+    assert (reads, first.status_code, second.status_code) == ({200}, 201, 429)
+
+
+def test_an_action_counts_under_its_own_scope(auth_client, settings):
+    set_throttle_rates(settings, post="1/min", toggle="1/min")
+    tweet = auth_client.post("/api/v1/tweets/", {"text": "one"}).json()
+
+    like = auth_client.post(f"/api/v1/tweets/{tweet['id']}/like/")
+    unlike = auth_client.delete(f"/api/v1/tweets/{tweet['id']}/like/")
+
+    assert (like.status_code, unlike.status_code) == (200, 429)
+
+
 def test_throttle_enabled_false_disables_every_throttle(api_client, settings):
+    set_throttle_rates(settings, login="1/min")
     settings.THROTTLE_ENABLED = False
-    settings.THROTTLE_RATES = {**settings.THROTTLE_RATES, "login": "1/min"}
 
     statuses = {bad_login(api_client).status_code for _ in range(5)}
 
@@ -204,8 +221,7 @@ def test_a_json_body_over_data_upload_max_memory_size_is_413(api_client, setting
 
 
 def test_a_spoofed_x_forwarded_for_does_not_dodge_the_throttle(api_client, settings):
-    settings.THROTTLE_ENABLED = True
-    settings.THROTTLE_RATES = {**settings.THROTTLE_RATES, "login": "2/min"}
+    set_throttle_rates(settings, login="2/min")
 
     statuses = [
         api_client.post(
