@@ -3,7 +3,7 @@ from rest_framework import permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from core.api import InputSerializersMixin
+from core.api import InputSerializersMixin, validated
 from messaging import selectors, services
 from messaging.serializers import (
     ConversationCreateInputSerializer,
@@ -40,10 +40,9 @@ class ConversationViewSet(InputSerializersMixin, viewsets.GenericViewSet):
         responses={200: ConversationSerializer, 201: ConversationSerializer},
     )
     def create(self, request):
-        serializer = ConversationCreateInputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        data = validated(ConversationCreateInputSerializer, request)
         conversation, created = services.get_or_create_conversation(
-            user=request.user, username=serializer.validated_data["username"]
+            user=request.user, username=data["username"]
         )
         conversation = selectors.access_conversation(
             user=request.user, conversation_id=conversation.pk
@@ -62,12 +61,9 @@ class ConversationViewSet(InputSerializersMixin, viewsets.GenericViewSet):
         conversation = selectors.access_conversation(user=request.user, conversation_id=pk)
         context = self.get_serializer_context()
         if request.method == "POST":
-            serializer = MessageCreateInputSerializer(data=request.data)
-            serializer.is_valid(raise_exception=True)
+            data = validated(MessageCreateInputSerializer, request)
             message = services.send_message(
-                sender=request.user,
-                conversation=conversation,
-                text=serializer.validated_data["text"],
+                sender=request.user, conversation=conversation, text=data["text"]
             )
             return Response(
                 MessageSerializer(message, context=context).data, status=status.HTTP_201_CREATED

@@ -3,7 +3,7 @@ from rest_framework import permissions, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from core.api import InputSerializersMixin
+from core.api import InputSerializersMixin, validated
 from notifications import selectors, services
 from notifications.serializers import (
     MarkedSerializer,
@@ -35,12 +35,9 @@ class NotificationViewSet(InputSerializersMixin, viewsets.GenericViewSet):
         request=NotificationUpdateInputSerializer, responses={200: NotificationSerializer}
     )
     def partial_update(self, request, pk: int):
-        serializer = NotificationUpdateInputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        data = validated(NotificationUpdateInputSerializer, request)
         notification = selectors.access_notification(recipient=request.user, notification_id=pk)
-        notification = services.set_unread(
-            notification=notification, unread=serializer.validated_data["unread"]
-        )
+        notification = services.set_unread(notification=notification, unread=data["unread"])
         return Response(
             NotificationSerializer(notification, context=self.get_serializer_context()).data
         )
