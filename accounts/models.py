@@ -51,6 +51,8 @@ class User(AbstractUser):
     location = models.CharField(max_length=30, blank=True, default="")
     website = models.URLField(max_length=200, blank=True, default="")
     avatar = models.ImageField(upload_to=avatar_upload_to, blank=True, default="")
+    # A protected account's tweets are shown only to its accepted followers (docs/safety.md).
+    is_protected = models.BooleanField(default=False)
 
     # Denormalised counters, moved with F() by the services that change what they count.
     followers_count = models.PositiveIntegerField(default=0)

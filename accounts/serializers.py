@@ -33,6 +33,10 @@ class ProfileSerializer(UserSummarySerializer):
     created_at = serializers.DateTimeField(source="date_joined", read_only=True)
     is_following = serializers.BooleanField(read_only=True, default=False)
     follows_you = serializers.BooleanField(read_only=True, default=False)
+    is_blocking = serializers.BooleanField(read_only=True, default=False)
+    blocked_by = serializers.BooleanField(read_only=True, default=False)
+    is_muting = serializers.BooleanField(read_only=True, default=False)
+    follow_requested = serializers.BooleanField(read_only=True, default=False)
 
     class Meta(UserSummarySerializer.Meta):
         fields = (
@@ -46,6 +50,11 @@ class ProfileSerializer(UserSummarySerializer):
             "tweets_count",
             "is_following",
             "follows_you",
+            "is_protected",
+            "is_blocking",
+            "blocked_by",
+            "is_muting",
+            "follow_requested",
         )
         read_only_fields = fields
 

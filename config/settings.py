@@ -101,6 +101,7 @@ INSTALLED_APPS = [
     "channels",
     "core",
     "accounts",
+    "safety",
     "tweets",
     "friendships",
     "newsfeeds",

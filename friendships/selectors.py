@@ -5,11 +5,13 @@ from django.db.models import Count, Exists, OuterRef, QuerySet
 from accounts.models import User
 from accounts.selectors import get_active_user
 from friendships.models import Friendship
+from safety.selectors import annotate_relation_flags, hide_blocked
 
 
 def annotate_viewer_flags(queryset: QuerySet, *, viewer: User | None) -> QuerySet:
-    """`is_following` (viewer follows them) and `follows_you` (they follow the viewer) as
-    EXISTS subqueries in the same query."""
+    """`is_following` (viewer follows them) and `follows_you` (they follow the viewer), and
+    the block and mute flags of safety.selectors, as EXISTS subqueries in the same query."""
+    queryset = annotate_relation_flags(queryset, viewer=viewer)
     if viewer is None:
         from django.db.models import BooleanField, Value
 
@@ -25,19 +27,19 @@ def annotate_viewer_flags(queryset: QuerySet, *, viewer: User | None) -> QuerySe
     )
 
 
-def list_followers(*, username: str) -> QuerySet:
-    """Friendship rows whose followee is the user, most recent first (paginate by id)."""
+def list_followers(*, username: str, viewer: User | None = None) -> QuerySet:
+    """Friendship rows whose followee is the user, most recent first (paginate by id),
+    without followers who block the viewer or whom the viewer blocks."""
     user = get_active_user(username=username)
-    return Friendship.objects.filter(followee=user, follower__is_active=True).select_related(
-        "follower"
-    )
+    queryset = Friendship.objects.filter(followee=user, follower__is_active=True)
+    return hide_blocked(queryset, viewer=viewer, fields=["follower_id"]).select_related("follower")
 
 
-def list_following(*, username: str) -> QuerySet:
+def list_following(*, username: str, viewer: User | None = None) -> QuerySet:
+    """As list_followers, for the accounts the user follows."""
     user = get_active_user(username=username)
-    return Friendship.objects.filter(follower=user, followee__is_active=True).select_related(
-        "followee"
-    )
+    queryset = Friendship.objects.filter(follower=user, followee__is_active=True)
+    return hide_blocked(queryset, viewer=viewer, fields=["followee_id"]).select_related("followee")
 
 
 def followee_ids(*, user_id: int) -> QuerySet:
@@ -47,7 +49,7 @@ def followee_ids(*, user_id: int) -> QuerySet:
 def compute_suggestions(*, user: User, limit: int = 20) -> list[int]:
     """Ids of users worth following: friends of friends ranked by how many of the user's
     follows follow them, then Facebook friends on Chirp, then popular accounts; never the
-    user or someone followed."""
+    user or someone followed (blocks and mutes are applied on read, by get_suggestions)."""
     followed = followee_ids(user_id=user.pk)
     friends_of_friends = (
         Friendship.objects.filter(follower_id__in=followed, followee__is_active=True)

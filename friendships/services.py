@@ -1,8 +1,15 @@
-"""Follow and unfollow: the friendship row, both counters and the follower's feed move in
-one transaction. Both are idempotent (the unique key decides)."""
+"""Follow, unfollow, block and mute: the friendship row, both counters and the follower's
+feed move in one transaction. All are idempotent (the unique keys decide).
+
+Blocks and mutes are stored by the `safety` app (low in the layers, so every app can read
+them); their writes are here because a block rewrites follows, feeds and notifications.
+"""
+
+from datetime import timedelta
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.utils import timezone
 
 from accounts.models import User
 from accounts.selectors import get_active_user
@@ -11,6 +18,9 @@ from friendships.models import Friendship
 from newsfeeds import services as newsfeed_services
 from notifications import services as notification_services
 from notifications.models import Verb
+from safety.exceptions import CannotBlockSelf, CannotMuteSelf
+from safety.models import Block, Mute
+from safety.selectors import ensure_not_blocked
 
 
 @transaction.atomic
@@ -19,6 +29,7 @@ def follow_user(*, follower: User, username: str) -> User:
     followee = get_active_user(username=username)
     if followee.pk == follower.pk:
         raise CannotFollowSelf()
+    ensure_not_blocked(actor=follower, other_ids=[followee.pk])
     try:
         with transaction.atomic():
             Friendship.objects.create(follower=follower, followee=followee)
@@ -37,9 +48,85 @@ def unfollow_user(*, follower: User, username: str) -> User:
     followee = get_active_user(username=username)
     if followee.pk == follower.pk:
         raise CannotFollowSelf("You cannot unfollow yourself.")
+    _unfollow(follower=follower, followee=followee)
+    return followee
+
+
+def _unfollow(*, follower: User, followee: User) -> bool:
     deleted, _ = Friendship.objects.filter(follower=follower, followee=followee).delete()
     if deleted:
         User.objects.filter(pk=followee.pk).update(followers_count=F("followers_count") - 1)
         User.objects.filter(pk=follower.pk).update(following_count=F("following_count") - 1)
         newsfeed_services.remove_author(follower=follower, followee=followee)
-    return followee
+    return bool(deleted)
+
+
+# --- blocks ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def block_user(*, blocker: User, username: str) -> User:
+    """Block the user. In one transaction: the block row; the follows in both directions
+    (counters moved, each side's feed rows of the other removed); feed rows of retweets of
+    each other's tweets; the notifications between them. Cached feeds of both are dropped
+    after commit. Idempotent. Returns the blocked user.
+
+    Raises CannotBlockSelf, NotFound."""
+    blocked = get_active_user(username=username)
+    if blocked.pk == blocker.pk:
+        raise CannotBlockSelf()
+    # Both users' rows locked in id order: two users blocking each other at once move the
+    # same counters, and would otherwise lock them in opposite orders (a deadlock).
+    list(User.objects.select_for_update().filter(pk__in=[blocker.pk, blocked.pk]).order_by("pk"))
+    try:
+        with transaction.atomic():
+            Block.objects.create(blocker=blocker, blocked=blocked)
+    except IntegrityError:
+        return blocked  # already blocking
+    _unfollow(follower=blocker, followee=blocked)
+    _unfollow(follower=blocked, followee=blocker)
+    newsfeed_services.separate(user=blocker, other=blocked)
+    notification_services.forget_between(user_id=blocker.pk, other_id=blocked.pk)
+    return blocked
+
+
+@transaction.atomic
+def unblock_user(*, blocker: User, username: str) -> User:
+    """Lift the block. Follows removed by it stay removed. Idempotent."""
+    blocked = get_active_user(username=username)
+    if blocked.pk == blocker.pk:
+        raise CannotBlockSelf("You cannot unblock yourself.")
+    Block.objects.filter(blocker=blocker, blocked=blocked).delete()
+    return blocked
+
+
+# --- mutes -------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def mute_user(*, muter: User, username: str, duration: int | None = None) -> User:
+    """Mute the user, for `duration` seconds or until unmuted. Muting again replaces the
+    duration. The muter's cached feed is dropped after commit (it is rebuilt without the
+    muted user's tweets). Returns the muted user. Raises CannotMuteSelf, NotFound."""
+    muted = get_active_user(username=username)
+    if muted.pk == muter.pk:
+        raise CannotMuteSelf()
+    now = timezone.now()
+    expires_at = now + timedelta(seconds=duration) if duration else None
+    Mute.objects.update_or_create(
+        muter=muter, muted=muted, defaults={"expires_at": expires_at, "created_at": now}
+    )
+    newsfeed_services.refresh_cached_feed(user=muter)
+    return muted
+
+
+@transaction.atomic
+def unmute_user(*, muter: User, username: str) -> User:
+    """Lift the mute: the muted user's tweets return to the muter's feed. Idempotent."""
+    muted = get_active_user(username=username)
+    if muted.pk == muter.pk:
+        raise CannotMuteSelf("You cannot unmute yourself.")
+    deleted, _ = Mute.objects.filter(muter=muter, muted=muted).delete()
+    if deleted:
+        newsfeed_services.refresh_cached_feed(user=muter)
+    return muted

@@ -6,12 +6,14 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db.models import OuterRef
 from django.utils import timezone
 
 from accounts.models import User
 from core import outages
 from friendships.models import Friendship
 from friendships.selectors import compute_suggestions
+from safety.selectors import blocked_either_way, muting
 
 LIMIT = 20
 
@@ -39,7 +41,8 @@ def refresh_active_users(*, active_within: timedelta = timedelta(days=7)) -> int
 
 
 def get_suggestions(*, user: User) -> list[User]:
-    """Up to 20 users, best first; never the user or someone they follow."""
+    """Up to 20 users, best first; never the user, someone they follow, someone with a
+    block with them, or someone they mute (checked on read: cached ids may predate it)."""
     try:
         ids = cache.get(_key(user.pk))
     except outages.REDIS_DOWN_ERRORS as exc:
@@ -49,7 +52,10 @@ def get_suggestions(*, user: User) -> list[User]:
         ids = refresh_suggestions(user=user)
     followed = Friendship.objects.filter(follower=user).values("followee_id")
     users = (
-        User.objects.filter(pk__in=ids, is_active=True).exclude(pk=user.pk).exclude(pk__in=followed)
+        User.objects.filter(pk__in=ids, is_active=True)
+        .exclude(pk=user.pk)
+        .exclude(pk__in=followed)
+        .filter(~blocked_either_way(user.pk, OuterRef("pk")), ~muting(user.pk, OuterRef("pk")))
     )
     by_id = {candidate.pk: candidate for candidate in users}
     return [by_id[pk] for pk in ids if pk in by_id][:LIMIT]

@@ -1,6 +1,19 @@
 from django.urls import path
+from rest_framework.routers import SimpleRouter
 
-from friendships.views import FollowListViewSet, FollowViewSet, SuggestionViewSet
+from friendships.views import (
+    BlockListViewSet,
+    FollowListViewSet,
+    FollowViewSet,
+    MuteListViewSet,
+    RelationViewSet,
+    SuggestionViewSet,
+)
+
+router = SimpleRouter()
+router.register("users", RelationViewSet, basename="user-relation")
+router.register("blocks", BlockListViewSet, basename="block")
+router.register("mutes", MuteListViewSet, basename="mute")
 
 # Listed before accounts' routes: "suggestions" must not be read as a username.
 urlpatterns = [
@@ -24,4 +37,5 @@ urlpatterns = [
         FollowListViewSet.as_view({"get": "following"}),
         name="user-following",
     ),
+    *router.urls,
 ]

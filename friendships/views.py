@@ -1,13 +1,15 @@
 from drf_spectacular.utils import extend_schema
 from rest_framework import permissions, serializers, viewsets
+from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from accounts import selectors as account_selectors
 from accounts.serializers import ProfileSerializer, UserSummarySerializer
-from core.api import InputSerializersMixin
+from core.api import InputSerializersMixin, validated, viewer_of
 from core.pagination import CursorPagination
 from friendships import selectors, services
 from friendships.suggestions import get_suggestions
+from safety import selectors as safety_selectors
 
 
 class FollowViewSet(InputSerializersMixin, viewsets.GenericViewSet):
@@ -32,26 +34,96 @@ class FollowViewSet(InputSerializersMixin, viewsets.GenericViewSet):
         return self._profile(services.unfollow_user(follower=request.user, username=username))
 
 
-class FollowListViewSet(viewsets.GenericViewSet):
-    """Followers and following of a user, most recent follow first."""
+class UserListViewSet(viewsets.GenericViewSet):
+    """A page of relation rows (follows, blocks, mutes), shown as the users at `side`."""
 
-    permission_classes = [permissions.AllowAny]
     serializer_class = UserSummarySerializer
     pagination_class = CursorPagination
 
     def _users(self, queryset, side: str):
         page = self.paginate_queryset(queryset)
-        users = [getattr(friendship, side) for friendship in page]
+        users = [getattr(row, side) for row in page]
         data = UserSummarySerializer(users, many=True, context=self.get_serializer_context()).data
         return self.get_paginated_response(data)
 
+
+class FollowListViewSet(UserListViewSet):
+    """Followers and following of a user, most recent follow first."""
+
+    permission_classes = [permissions.AllowAny]
+
     @extend_schema(responses={200: UserSummarySerializer(many=True)})
     def followers(self, request, username: str):
-        return self._users(selectors.list_followers(username=username), "follower")
+        queryset = selectors.list_followers(username=username, viewer=viewer_of(request))
+        return self._users(queryset, "follower")
 
     @extend_schema(responses={200: UserSummarySerializer(many=True)})
     def following(self, request, username: str):
-        return self._users(selectors.list_following(username=username), "followee")
+        queryset = selectors.list_following(username=username, viewer=viewer_of(request))
+        return self._users(queryset, "followee")
+
+
+class MuteInputSerializer(serializers.Serializer):
+    duration = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        min_value=1,
+        max_value=10 * 365 * 24 * 3600,
+        help_text="Seconds the mute lasts; without it, until unmuted.",
+    )
+
+
+class RelationViewSet(InputSerializersMixin, viewsets.GenericViewSet):
+    """POST/DELETE /users/{username}/block/ and /users/{username}/mute/ (idempotent)."""
+
+    permission_classes = [permissions.IsAuthenticated]
+    serializer_class = ProfileSerializer
+    input_serializers = {"mute": MuteInputSerializer}
+    throttle_classes = [throttle("toggle")]
+    lookup_field = "username"
+    lookup_value_regex = "[A-Za-z0-9_]{1,30}"
+
+    def _profile(self, user):
+        profile = account_selectors.get_profile(username=user.username, viewer=self.request.user)
+        return Response(ProfileSerializer(profile, context=self.get_serializer_context()).data)
+
+    @extend_schema(request=None, responses={200: ProfileSerializer})
+    @action(detail=True, methods=["post", "delete"])
+    def block(self, request, username: str):
+        toggle = services.block_user if request.method == "POST" else services.unblock_user
+        return self._profile(toggle(blocker=request.user, username=username))
+
+    @extend_schema(
+        methods=["POST"], request=MuteInputSerializer, responses={200: ProfileSerializer}
+    )
+    @extend_schema(methods=["DELETE"], request=None, responses={200: ProfileSerializer})
+    @action(detail=True, methods=["post", "delete"])
+    def mute(self, request, username: str):
+        if request.method == "DELETE":
+            return self._profile(services.unmute_user(muter=request.user, username=username))
+        data = validated(MuteInputSerializer, request)
+        muted = services.mute_user(
+            muter=request.user, username=username, duration=data.get("duration")
+        )
+        return self._profile(muted)
+
+
+class BlockListViewSet(UserListViewSet):
+    """GET /blocks/: the users the caller blocks, most recent block first."""
+
+    permission_classes = [permissions.IsAuthenticated]
+
+    def list(self, request):
+        return self._users(safety_selectors.list_blocks(blocker=request.user), "blocked")
+
+
+class MuteListViewSet(UserListViewSet):
+    """GET /mutes/: the users the caller mutes now, most recent mute first."""
+
+    permission_classes = [permissions.IsAuthenticated]
+
+    def list(self, request):
+        return self._users(safety_selectors.list_mutes(muter=request.user), "muted")
 
 
 class UserSuggestionsSerializer(serializers.Serializer):

@@ -11,13 +11,16 @@ from messaging.exceptions import CannotMessageSelf
 from messaging.models import Conversation, ConversationMember, Message
 from notifications import services as notification_services
 from notifications.models import Verb
+from safety.selectors import ensure_not_blocked
 
 
 def get_or_create_conversation(*, user: User, username: str) -> tuple[Conversation, bool]:
-    """The one-to-one conversation between the user and `username`; created if needed."""
+    """The one-to-one conversation between the user and `username`; created if needed.
+    Raises CannotMessageSelf, NotFound, or Blocked when either blocks the other."""
     other = get_active_user(username=username)
     if other.pk == user.pk:
         raise CannotMessageSelf()
+    ensure_not_blocked(actor=user, other_ids=[other.pk])
     low, high = sorted((user.pk, other.pk))
     existing = Conversation.objects.filter(user_low_id=low, user_high_id=high).first()
     if existing is not None:
@@ -42,7 +45,10 @@ def get_or_create_conversation(*, user: User, username: str) -> tuple[Conversati
 @transaction.atomic
 def send_message(*, sender: User, conversation: Conversation, text: str) -> Message:
     """Store a message, notify the other participant, push it to both participants'
-    sockets after commit."""
+    sockets after commit. Raises Blocked when either participant blocks the other."""
+    ensure_not_blocked(
+        actor=sender, other_ids=[conversation.user_low_id, conversation.user_high_id]
+    )
     message = Message.objects.create(conversation=conversation, sender=sender, text=text)
     # Only forwards: when two messages are sent at once, the one with the smaller id may
     # update last; without the guard it would put an older message back as the last one.

@@ -94,8 +94,11 @@ def invalidate(user_ids: Iterable[int]) -> None:
         logger.warning("feed cache invalidation failed for %d feeds", len(keys))
 
 
-def store(user_id: int, tweet_ids: Sequence[int], *, complete: bool) -> None:
-    """Replace a user's cached feed with these ids (newest NEWSFEED_CACHE_SIZE at most)."""
+def store(
+    user_id: int, tweet_ids: Sequence[int], *, complete: bool, ttl: int | None = None
+) -> None:
+    """Replace a user's cached feed with these ids (newest NEWSFEED_CACHE_SIZE at most),
+    for NEWSFEED_CACHE_TTL seconds or `ttl` if shorter."""
     client = get_redis()
     if client is None:
         return
@@ -108,7 +111,7 @@ def store(user_id: int, tweet_ids: Sequence[int], *, complete: bool) -> None:
         pipe.delete(key)
         if members:
             pipe.zadd(key, members)
-        pipe.expire(key, settings.NEWSFEED_CACHE_TTL)
+        pipe.expire(key, min(ttl or settings.NEWSFEED_CACHE_TTL, settings.NEWSFEED_CACHE_TTL))
         pipe.execute()
     except redis.RedisError:
         logger.warning("feed cache store failed for user %s", user_id)

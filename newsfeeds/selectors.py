@@ -10,6 +10,7 @@ of accounts followed.
 
 from django.conf import settings
 from django.db.models import Exists, OuterRef
+from django.utils import timezone
 
 from accounts.models import User
 from core.pagination import Cursor, Page, paginate_keys
@@ -17,12 +18,15 @@ from core.redis import get_redis
 from friendships.models import Friendship
 from newsfeeds import cache
 from newsfeeds.models import Fanout, NewsFeed
+from safety.selectors import blocked_either_way, muting, next_mute_expiry
 from tweets.models import Tweet
 from tweets.selectors import TWEET_RELATED, hydrate_tweets
 
 
 def _table_ids(user_id: int, after, before, reverse: bool, limit: int) -> list[int]:
-    rows = NewsFeed.objects.filter(user_id=user_id)
+    # Rows of authors the user mutes stay in the table (a mute may end) and are left out
+    # here, in the same query, as of the time of the read.
+    rows = NewsFeed.objects.filter(~muting(user_id, OuterRef("author_id")), user_id=user_id)
     if after is not None:
         rows = rows.filter(tweet_id__lt=after)
     if before is not None:
@@ -41,7 +45,11 @@ def _pushed_ids(user_id: int, after, before, reverse: bool, limit: int) -> list[
         # longer than a small NEWSFEED_CACHE_SIZE).
         size = settings.NEWSFEED_CACHE_SIZE
         newest = _table_ids(user_id, None, None, False, max(size + 1, limit))
-        cache.store(user_id, newest[:size], complete=len(newest) <= size)
+        # Built without muted authors' tweets, the cached feed must not outlive the first
+        # mute to end: then it is rebuilt with them (no task ends a mute).
+        ends = next_mute_expiry(muter_id=user_id)
+        ttl = None if ends is None else max(1, int((ends - timezone.now()).total_seconds()) + 1)
+        cache.store(user_id, newest[:size], complete=len(newest) <= size, ttl=ttl)
         return newest[:limit]
     return _table_ids(user_id, after, before, reverse, limit)
 
@@ -57,7 +65,12 @@ def _pulled_ids(user_id: int, after, before, reverse: bool, limit: int) -> list[
         followee_id=OuterRef("author_id"),
         created_at__lte=OuterRef("created_at"),
     )
-    rows = Fanout.objects.filter(Exists(follows), status=Fanout.SKIPPED)
+    rows = Fanout.objects.filter(
+        Exists(follows),
+        ~muting(user_id, OuterRef("author_id")),
+        ~blocked_either_way(user_id, OuterRef("tweet__retweet_of__user_id")),
+        status=Fanout.SKIPPED,
+    )
     if after is not None:
         rows = rows.filter(tweet_id__lt=after)
     if before is not None:

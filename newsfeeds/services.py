@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import BigIntegerField, Count, DateTimeField, F, Q, Value, Window
+from django.db.models import BigIntegerField, Count, DateTimeField, F, OuterRef, Q, Value, Window
 from django.db.models.functions import Mod, RowNumber
 from django.utils import timezone
 
@@ -17,6 +17,7 @@ from core.tasks import enqueue_on_commit
 from friendships.models import Friendship
 from newsfeeds import cache
 from newsfeeds.models import Fanout, FanoutBatch, NewsFeed
+from safety.selectors import blocked_either_way, muting
 from tweets.models import Tweet
 
 logger = logging.getLogger(__name__)
@@ -115,9 +116,10 @@ def deliver_batch(*, batch_id: int) -> int:
         return 0
     fanout = batch.fanout
     with transaction.atomic():
-        if not Tweet.objects.filter(pk=fanout.tweet_id).exists():
+        tweet = Tweet.objects.filter(pk=fanout.tweet_id).values("retweet_of__user_id").first()
+        if tweet is None:
             return 0  # deleted while queued
-        follower_ids = _insert_rows(fanout, batch)
+        follower_ids = _insert_rows(fanout, batch, original_author_id=tweet["retweet_of__user_id"])
         FanoutBatch.objects.filter(pk=batch.pk, done_at__isnull=True).update(done_at=timezone.now())
         # Take the fan-out's row lock before looking for undone batches: two last batches
         # committing together would otherwise each see the other as pending, and neither
@@ -134,19 +136,35 @@ def deliver_batch(*, batch_id: int) -> int:
     return len(follower_ids)
 
 
-def _insert_rows(fanout: Fanout, batch: FanoutBatch) -> list[int]:
+def _insert_rows(
+    fanout: Fanout, batch: FanoutBatch, *, original_author_id: int | None
+) -> list[int]:
     """One feed row per follower in the batch's range, written by the database from the
     follow table in one statement (no object per row in Python; an existing row is a
-    conflict to ignore). Returns the range's follower ids, for the side effects: they are
-    keyed by the tweet, not by the rows this attempt happened to insert (trap 7)."""
+    conflict to ignore). Followers with a block, either way, with the author or (for a
+    retweet) with the original's author are left out by the same statement, as they are
+    when the batch runs, so a block made while the batch was queued holds.
+
+    Returns the followers to push to, for the side effects: they are keyed by the tweet,
+    not by the rows this attempt happened to insert (trap 7). Followers muting the author
+    get the row (a mute may end) but neither the cache push nor the socket event: their
+    cached feed is built without the muted author's tweets (docs/safety.md)."""
     in_range = Friendship.objects.filter(
+        ~blocked_either_way(OuterRef("follower_id"), fanout.author_id),
         followee_id=fanout.author_id,
         follower_id__gt=batch.after_id,
         follower_id__lte=batch.last_id,
     )
-    follower_ids = list(in_range.values_list("follower_id", flat=True))
-    if not follower_ids:
-        return follower_ids
+    if original_author_id is not None and original_author_id != fanout.author_id:
+        in_range = in_range.filter(~blocked_either_way(OuterRef("follower_id"), original_author_id))
+    followers = list(
+        in_range.annotate(muting=muting(OuterRef("follower_id"), fanout.author_id)).values_list(
+            "follower_id", "muting"
+        )
+    )
+    if not followers:
+        return []
+    follower_ids = [follower_id for follower_id, is_muting in followers if not is_muting]
     rows = in_range.values_list(
         "follower_id",
         Value(fanout.tweet_id, output_field=BigIntegerField()),
@@ -168,6 +186,7 @@ def backfill(*, follower: User, followee: User) -> None:
     """Bring the followee's recent tweets into the follower's feed (on follow)."""
     recent = list(
         Tweet.objects.filter(user=followee)
+        .filter(~blocked_either_way(follower.pk, OuterRef("retweet_of__user_id")))
         .order_by("-id")
         .values_list("pk", flat=True)[: settings.NEWSFEED_BACKFILL]
     )
@@ -182,6 +201,24 @@ def remove_author(*, follower: User, followee: User) -> None:
     """Take the followee's tweets out of the follower's feed (on unfollow)."""
     NewsFeed.objects.filter(user=follower, author=followee).delete()
     transaction.on_commit(lambda: cache.invalidate([follower.pk]))
+
+
+def separate(*, user: User, other: User) -> None:
+    """On a block: take each one's tweets and retweets, and retweets of each one's tweets,
+    out of the other's feed; both cached feeds are dropped after commit."""
+    NewsFeed.objects.filter(
+        Q(user=user, author=other)
+        | Q(user=other, author=user)
+        | Q(user=user, tweet__retweet_of__user=other)
+        | Q(user=other, tweet__retweet_of__user=user)
+    ).delete()
+    transaction.on_commit(lambda: cache.invalidate([user.pk, other.pk]))
+
+
+def refresh_cached_feed(*, user: User) -> None:
+    """Drop the user's cached feed after commit (a mute changed what it shows); the next
+    read rebuilds it from the table."""
+    transaction.on_commit(lambda: cache.invalidate([user.pk]))
 
 
 def reconcile_fanouts(*, older_than: timedelta | None = None, limit: int = 500) -> int:

@@ -7,11 +7,13 @@ between a commit and a later write. The push is what waits for the commit.
 """
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 
 from accounts.models import User
 from core.realtime import send_to_user_on_commit
 from notifications.models import Notification, Verb
 from notifications.selectors import list_notifications, unread_count
+from safety.selectors import notification_suppressed
 
 # Verbs whose repeats (like, unlike, like) must not notify twice.
 DEDUPED = {Verb.FOLLOWED, Verb.LIKED_TWEET, Verb.LIKED_COMMENT, Verb.RETWEETED, Verb.MENTIONED}
@@ -33,10 +35,14 @@ def notify(
 ) -> Notification | None:
     """Record that `actor` did `verb` to `recipient_id` and push it after commit.
 
-    Nothing for one's own actions, nothing twice for a repeated toggle. Call inside the
-    action's transaction.
+    Nothing for one's own actions, nothing twice for a repeated toggle, nothing between
+    users who block each other, nothing from a user the recipient mutes (docs/safety.md):
+    checked here, when the notification would be created, so no list or socket filters
+    later. Call inside the action's transaction.
     """
     if recipient_id == actor.pk:
+        return None
+    if notification_suppressed(recipient_id=recipient_id, actor_id=actor.pk):
         return None
     try:
         with transaction.atomic():
@@ -67,6 +73,15 @@ def notification_event(notification_id: int, recipient_id: int) -> dict | None:
         "notification": NotificationSerializer(notification).data,
         "unread_count": unread_count(recipient=recipient_id),
     }
+
+
+def forget_between(*, user_id: int, other_id: int) -> int:
+    """On a block: delete the notifications each of the two users had from the other.
+    Call inside the block's transaction. Returns how many."""
+    deleted, _ = Notification.objects.filter(
+        Q(recipient_id=user_id, actor_id=other_id) | Q(recipient_id=other_id, actor_id=user_id)
+    ).delete()
+    return deleted
 
 
 @transaction.atomic

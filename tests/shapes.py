@@ -38,6 +38,11 @@ def profile_json(user, **overrides: Any) -> dict[str, Any]:
         "tweets_count": user.tweets_count,
         "is_following": False,
         "follows_you": False,
+        "is_protected": user.is_protected,
+        "is_blocking": False,
+        "blocked_by": False,
+        "is_muting": False,
+        "follow_requested": False,
     }
     return {**body, **overrides}
 

@@ -11,16 +11,20 @@ from collections.abc import Iterable, Sequence
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchVector
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import BooleanField, Exists, OuterRef, Q, QuerySet, Value
 
 from accounts.models import User
-from accounts.selectors import get_active_user
 from core.exceptions import NotFound
+from safety.exceptions import Blocked
+from safety.selectors import blocked_either_way, hide_blocked
 from tweets.models import Comment, Like, Mention, Trend, Tweet, TweetHashtag, TweetPhoto
 from tweets.parsing import normalise_text
 
 SEARCH_CONFIG = "english"
 TWEET_RELATED = ("user", "retweet_of", "retweet_of__user")
+# The users a tweet shows: its author and, for a retweet, the original's author. Lists hide
+# tweets where either blocks the viewer or is blocked by them (docs/safety.md).
+SHOWN_USERS = ("user_id", "retweet_of__user_id")
 
 
 def get_tweet(*, tweet_id: int, for_update: bool = False) -> Tweet:
@@ -33,16 +37,47 @@ def get_tweet(*, tweet_id: int, for_update: bool = False) -> Tweet:
     return tweet
 
 
-def get_original(*, tweet_id: int) -> Tweet:
-    """The tweet itself, or for a retweet the tweet it retweets."""
-    tweet = get_tweet(tweet_id=tweet_id)
-    return tweet.retweet_of if tweet.retweet_of_id else tweet
+def with_block_flags(queryset: QuerySet, *, viewer: User | None) -> QuerySet:
+    """Annotate `blocks_author` and `blocks_original`: a block, either way, between the
+    viewer and the tweet's author, and the original's author (a retweet's). In the same
+    query."""
+    if viewer is None:
+        false = Value(False, output_field=BooleanField())
+        return queryset.annotate(blocks_author=false, blocks_original=false)
+    return queryset.annotate(
+        blocks_author=blocked_either_way(viewer.pk, OuterRef("user_id")),
+        blocks_original=blocked_either_way(viewer.pk, OuterRef("retweet_of__user_id")),
+    )
+
+
+def get_original(*, tweet_id: int, viewer: User | None = None) -> Tweet:
+    """The tweet itself, or for a retweet the tweet it retweets, in one query. With a
+    `viewer`, raises Blocked (403) when the original's author and the viewer block each
+    other."""
+    queryset = with_block_flags(
+        Tweet.objects.select_related("retweet_of").filter(pk=tweet_id), viewer=viewer
+    )
+    tweet = queryset.first()
+    if tweet is None:
+        raise NotFound("No tweet with that id.")
+    if tweet.retweet_of_id is None:
+        if tweet.blocks_author:
+            raise Blocked()
+        return tweet
+    if tweet.blocks_original:
+        raise Blocked()
+    return tweet.retweet_of
 
 
 def get_tweet_for_display(*, tweet_id: int, viewer: User | None) -> Tweet:
-    tweet = Tweet.objects.select_related(*TWEET_RELATED).filter(pk=tweet_id).first()
+    """One tweet, hydrated. Raises NotFound, or Blocked when the viewer and its author (or
+    the original's author, for a retweet) block each other."""
+    queryset = Tweet.objects.select_related(*TWEET_RELATED).filter(pk=tweet_id)
+    tweet = with_block_flags(queryset, viewer=viewer).first()
     if tweet is None:
         raise NotFound("No tweet with that id.")
+    if tweet.blocks_author or tweet.blocks_original:
+        raise Blocked()
     hydrate_tweets([tweet], viewer=viewer)
     return tweet
 
@@ -57,9 +92,14 @@ def get_comment(*, comment_id: int, for_update: bool = False) -> Comment:
     return comment
 
 
-def list_tweets(*, hashtag: str | None = None, q: str | None = None) -> QuerySet:
-    """Tweets, newest first (paginated by id); filtered by hashtag and/or search words."""
-    queryset = Tweet.objects.select_related(*TWEET_RELATED)
+def list_tweets(
+    *, viewer: User | None, hashtag: str | None = None, q: str | None = None
+) -> QuerySet:
+    """Tweets, newest first (paginated by id); filtered by hashtag and/or search words;
+    without those of users who block the viewer or whom the viewer blocks."""
+    queryset = hide_blocked(
+        Tweet.objects.select_related(*TWEET_RELATED), viewer=viewer, fields=SHOWN_USERS
+    )
     if hashtag:
         # Stored tags are NFC and lower-cased (tweets.parsing): look up the same form.
         tag = normalise_text(hashtag).lstrip("#").lower()
@@ -84,22 +124,37 @@ def _search(queryset: QuerySet, q: str) -> QuerySet:
     return queryset.filter(condition)
 
 
-def list_user_tweets(*, username: str) -> QuerySet:
-    """A user's tweets and retweets, newest first."""
-    user = get_active_user(username=username)
-    return Tweet.objects.select_related(*TWEET_RELATED).filter(user=user)
+def list_user_tweets(*, username: str, viewer: User | None) -> QuerySet:
+    """A user's tweets and retweets, newest first, without retweets of tweets by users
+    with a block with the viewer. Raises NotFound, or Blocked when the user and the viewer
+    block each other (checked in the user's own lookup)."""
+    users = User.objects.filter(username__iexact=username, is_active=True)
+    if viewer is not None:
+        users = users.annotate(blocked=blocked_either_way(viewer.pk, OuterRef("pk")))
+    user = users.first()
+    if user is None:
+        raise NotFound("No user with that username.")
+    if getattr(user, "blocked", False):
+        raise Blocked()
+    queryset = Tweet.objects.select_related(*TWEET_RELATED).filter(user=user)
+    return hide_blocked(queryset, viewer=viewer, fields=["retweet_of__user_id"])
 
 
-def list_likes(*, tweet_id: int) -> QuerySet:
-    """Likes of a tweet with their users, most recent first."""
-    tweet = get_original(tweet_id=tweet_id)
-    return Like.objects.filter(tweet=tweet).select_related("user")
+def list_likes(*, tweet_id: int, viewer: User | None) -> QuerySet:
+    """Likes of a tweet with their users, most recent first, without users who block the
+    viewer or whom the viewer blocks. Raises Blocked as get_original does."""
+    tweet = get_original(tweet_id=tweet_id, viewer=viewer)
+    queryset = Like.objects.filter(tweet=tweet).select_related("user")
+    return hide_blocked(queryset, viewer=viewer, fields=["user_id"])
 
 
 def list_comments(*, tweet_id: int, viewer: User | None) -> QuerySet:
-    """Comments on a tweet, oldest first, with the viewer's `has_liked`."""
-    tweet = get_original(tweet_id=tweet_id)
+    """Comments on a tweet, oldest first, with the viewer's `has_liked`, without those of
+    users who block the viewer or whom the viewer blocks. Raises Blocked as get_original
+    does."""
+    tweet = get_original(tweet_id=tweet_id, viewer=viewer)
     queryset = Comment.objects.filter(tweet=tweet).select_related("user")
+    queryset = hide_blocked(queryset, viewer=viewer, fields=["user_id"])
     return with_comment_flags(queryset, viewer=viewer)
 
 

@@ -22,6 +22,7 @@ from core.images import ProcessedImage, process_image
 from newsfeeds import services as newsfeed_services
 from notifications import services as notification_services
 from notifications.models import Verb
+from safety.selectors import ensure_not_blocked
 from tweets import selectors
 from tweets.exceptions import CannotEditRetweet
 from tweets.models import (
@@ -220,7 +221,7 @@ def _tally(values: Sequence[int]) -> dict[int, int]:
 def retweet(*, user: User, tweet_id: int) -> Tweet:
     """Retweet a tweet (a retweet's original, when given a retweet). Idempotent. Returns
     the original."""
-    original = selectors.get_original(tweet_id=tweet_id)
+    original = selectors.get_original(tweet_id=tweet_id, viewer=user)
     try:
         with transaction.atomic():
             retweet_row = Tweet.objects.create(user=user, retweet_of=original)
@@ -259,8 +260,9 @@ def _insert_like(**target) -> bool:
 
 @transaction.atomic
 def like_tweet(*, user: User, tweet_id: int) -> Tweet:
-    """Like a tweet (a retweet's original, when given a retweet). Idempotent."""
-    tweet = selectors.get_original(tweet_id=tweet_id)
+    """Like a tweet (a retweet's original, when given a retweet). Idempotent. Raises
+    Blocked when its author and the user block each other."""
+    tweet = selectors.get_original(tweet_id=tweet_id, viewer=user)
     if _insert_like(user=user, tweet=tweet):
         Tweet.objects.filter(pk=tweet.pk).update(likes_count=F("likes_count") + 1)
         notification_services.notify(
@@ -281,6 +283,7 @@ def unlike_tweet(*, user: User, tweet_id: int) -> Tweet:
 @transaction.atomic
 def like_comment(*, user: User, comment_id: int) -> Comment:
     comment = selectors.get_comment(comment_id=comment_id)
+    ensure_not_blocked(actor=user, other_ids=[comment.user_id, comment.tweet.user_id])
     if _insert_like(user=user, comment=comment):
         Comment.objects.filter(pk=comment.pk).update(likes_count=F("likes_count") + 1)
         notification_services.notify(
@@ -307,8 +310,9 @@ def unlike_comment(*, user: User, comment_id: int) -> Comment:
 
 @transaction.atomic
 def create_comment(*, author: User, tweet_id: int, text: str) -> Comment:
-    """Comment on a tweet (on a retweet's original, when given a retweet)."""
-    tweet = selectors.get_original(tweet_id=tweet_id)
+    """Comment on a tweet (on a retweet's original, when given a retweet). Raises Blocked
+    when its author and the commenter block each other."""
+    tweet = selectors.get_original(tweet_id=tweet_id, viewer=author)
     comment = Comment.objects.create(tweet=tweet, user=author, text=_clean_text(text))
     Tweet.objects.filter(pk=tweet.pk).update(comments_count=F("comments_count") + 1)
     notification_services.notify(

@@ -57,7 +57,9 @@ class TweetViewSet(InputSerializersMixin, TweetListMixin, viewsets.GenericViewSe
     )
     def list(self, request):
         queryset = selectors.list_tweets(
-            hashtag=request.query_params.get("hashtag"), q=request.query_params.get("q")
+            viewer=viewer_of(request),
+            hashtag=request.query_params.get("hashtag"),
+            q=request.query_params.get("q"),
         )
         return self.tweet_page(queryset)
 
@@ -91,7 +93,7 @@ class TweetViewSet(InputSerializersMixin, TweetListMixin, viewsets.GenericViewSe
     @extend_schema(responses={200: UserSummarySerializer(many=True)})
     @action(detail=True, methods=["get"], permission_classes=[permissions.AllowAny])
     def likes(self, request, pk: int):
-        page = self.paginate_queryset(selectors.list_likes(tweet_id=pk))
+        page = self.paginate_queryset(selectors.list_likes(tweet_id=pk, viewer=viewer_of(request)))
         users = [like.user for like in page]
         return self.get_paginated_response(
             UserSummarySerializer(users, many=True, context=self.get_serializer_context()).data
@@ -154,7 +156,9 @@ class UserTweetsViewSet(TweetListMixin, viewsets.GenericViewSet):
     permission_classes = [permissions.AllowAny]
 
     def list(self, request, username: str):
-        return self.tweet_page(selectors.list_user_tweets(username=username))
+        return self.tweet_page(
+            selectors.list_user_tweets(username=username, viewer=viewer_of(request))
+        )
 
 
 class TrendViewSet(viewsets.GenericViewSet):

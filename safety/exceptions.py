@@ -1,0 +1,19 @@
+from rest_framework import status
+
+from core.exceptions import ApplicationError, PermissionDenied
+
+
+class Blocked(PermissionDenied):
+    default_code = "blocked"
+    default_detail = "You cannot do this: one of you blocks the other."
+
+
+class CannotBlockSelf(ApplicationError):
+    default_code = "cannot_block_self"
+    default_detail = "You cannot block yourself."
+
+
+class CannotMuteSelf(ApplicationError):
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_code = "cannot_mute_self"
+    default_detail = "You cannot mute yourself."
