@@ -79,7 +79,7 @@ class RelationViewSet(InputSerializersMixin, viewsets.GenericViewSet):
     permission_classes = [permissions.IsAuthenticated]
     serializer_class = ProfileSerializer
     input_serializers = {"mute": MuteInputSerializer}
-    throttle_classes = [throttle("toggle")]
+    throttle_scope = "toggle"
     lookup_field = "username"
     lookup_value_regex = "[A-Za-z0-9_]{1,30}"
 
