@@ -31,7 +31,7 @@ export DJANGO_SECURE_SSL_REDIRECT ?= false
 help:
 	@echo "make run      install what serving needs, migrate, load demo data, serve HTTP + WebSocket on $(HOST):$(PORT)"
 	@echo "make test     run the test suite (extra pytest arguments: PYTEST_ARGS=...)"
-	@echo "make lint     ruff check, ruff format --check, makemigrations --check, manage.py check"
+	@echo "make lint     ruff check, ruff format --check, makemigrations --check, manage.py check, import layers"
 	@echo "make format   apply ruff's fixes and formatting"
 	@echo "make worker   Celery worker (needs REDIS_URL or CELERY_BROKER_URL; refuses to start without)"
 	@echo "make beat     Celery beat, the periodic scheduler (needs a broker too; schedule in .run/)"
@@ -85,6 +85,7 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/python manage.py check
+	$(BIN)/lint-imports --no-cache
 
 format: install
 	$(BIN)/ruff check --fix .

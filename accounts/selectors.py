@@ -1,4 +1,5 @@
-"""Reads of users and profiles, shared by views, tasks and other apps."""
+"""Reads of users, shared by views, tasks and other apps. A profile as a viewer sees it
+(with follow flags) is friendships.selectors.get_profile."""
 
 from django.db.models import Q, QuerySet
 from django.db.models.functions import Lower
@@ -7,13 +8,6 @@ from accounts.models import User
 from core.exceptions import NotFound
 
 SUMMARY_FIELDS = ("id", "username", "display_name", "avatar")
-
-
-def with_viewer_flags(queryset: QuerySet, *, viewer: User | None) -> QuerySet:
-    """Annotate `is_following` and `follows_you` for the viewer, in the same query."""
-    from friendships.selectors import annotate_viewer_flags
-
-    return annotate_viewer_flags(queryset, viewer=viewer)
 
 
 def find_user_by_login(login: str) -> User | None:
@@ -25,15 +19,6 @@ def find_user_by_login(login: str) -> User | None:
 def get_active_user(*, username: str) -> User:
     """An active user by username (any case); NotFound otherwise."""
     user = User.objects.filter(username__iexact=username, is_active=True).first()
-    if user is None:
-        raise NotFound("No user with that username.")
-    return user
-
-
-def get_profile(*, username: str, viewer: User | None) -> User:
-    """One active user by username (any case), with viewer flags. NotFound otherwise."""
-    queryset = with_viewer_flags(User.objects.filter(is_active=True), viewer=viewer)
-    user = queryset.filter(username__iexact=username).first()
     if user is None:
         raise NotFound("No user with that username.")
     return user

@@ -1,3 +1,6 @@
+from collections.abc import Callable
+from typing import ClassVar
+
 from django.contrib.auth.password_validation import password_validators_help_text_html
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -62,16 +65,17 @@ class ProfileSerializer(UserSummarySerializer):
 class MeSerializer(ProfileSerializer):
     facebook_connected = serializers.SerializerMethodField()
 
+    # Whether the user's Facebook account is connected is facebook_connect's to answer, and
+    # that app sits above accounts (docs/architecture.md, layers): it plugs its check in here
+    # when Django starts (FacebookConnectConfig.ready) instead of accounts importing it.
+    facebook_connected_check: ClassVar[Callable[[User], bool]] = staticmethod(lambda user: False)
+
     class Meta(ProfileSerializer.Meta):
         fields = (*ProfileSerializer.Meta.fields, "email", "email_verified", "facebook_connected")
         read_only_fields = fields
 
     def get_facebook_connected(self, user: User) -> bool:
-        # No query when the user was loaded with the `facebook_connected` annotation or
-        # select_related("facebook_account"); one EXISTS otherwise.
-        from facebook_connect.selectors import is_facebook_connected
-
-        return is_facebook_connected(user=user)
+        return self.facebook_connected_check(user)
 
 
 class AuthResultSerializer(serializers.Serializer):

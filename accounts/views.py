@@ -1,4 +1,4 @@
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -16,7 +16,6 @@ from accounts.serializers import (
     PasswordChangeInputSerializer,
     PasswordResetConfirmInputSerializer,
     PasswordResetInputSerializer,
-    ProfileSerializer,
     RefreshInputSerializer,
     SignupInputSerializer,
     TokenPairSerializer,
@@ -191,11 +190,11 @@ class MeViewSet(InputSerializersMixin, viewsets.GenericViewSet):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+# A profile, GET /users/{username}/, carries the viewer's follow flags: friendships, above
+# accounts, serves it (friendships/views.py).
 class UserViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     """Profiles by username and user search."""
 
-    lookup_field = "username"
-    lookup_value_regex = "[A-Za-z0-9_]{1,30}"
     serializer_class = UserSummarySerializer
     permission_classes = [permissions.AllowAny]
 
@@ -207,11 +206,3 @@ class UserViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     )
     def list(self, request, *args, **kwargs):
         return super().list(request, *args, **kwargs)
-
-    @extend_schema(
-        responses={200: ProfileSerializer, 404: OpenApiResponse(description="Not found")}
-    )
-    def retrieve(self, request, username: str):
-        viewer = request.user if request.user.is_authenticated else None
-        user = selectors.get_profile(username=username, viewer=viewer)
-        return Response(ProfileSerializer(user, context={"request": request}).data)

@@ -108,6 +108,7 @@ INSTALLED_APPS = [
     "facebook_connect",
     "notifications",
     "messaging",
+    "demo",
 ]
 # The fake Graph server's `facebook_fake_server` command, for local demos. The package is
 # development-only and the Docker image leaves it out (.dockerignore), so it is installed

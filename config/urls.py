@@ -6,7 +6,9 @@ from django.views.static import serve
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from accounts.login_pages import answer_throttled_with_429, browsable_api_login
+from config.celery import app as celery_app
 from core import views as core_views
+from demo import views as demo_views
 
 api_v1 = [
     path("", include("friendships.urls")),  # before accounts: /users/suggestions/
@@ -33,10 +35,10 @@ email_pages = [
 ]
 
 urlpatterns = [
-    path("", core_views.landing, name="landing"),
+    path("", demo_views.landing, name="landing"),
     *email_pages,
     path("healthz", core_views.healthz, name="healthz"),
-    path("readyz", core_views.readyz, name="readyz"),
+    path("readyz", core_views.readyz, {"celery_app": celery_app}, name="readyz"),
     # The two HTML login forms check passwords, so they share the API login's throttle
     # (docs/reliability.md trap 16); listed before the includes that would serve these paths too.
     path("admin/login/", answer_throttled_with_429(admin.site.login)),

@@ -1,13 +1,15 @@
-"""The landing page, health checks, and JSON answers for the errors DRF never sees (Django's
-handlers, CSRF)."""
+"""Health checks, and JSON answers for the errors DRF never sees (Django's handlers, CSRF).
+The landing page is demo/views.py."""
 
 import logging
+from collections.abc import Callable
+from functools import partial
 
+from celery import Celery
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.http import JsonResponse
-from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 
@@ -37,9 +39,7 @@ def _check_cache() -> None:
         raise RuntimeError("cache did not return what was stored")
 
 
-def _check_broker() -> None:
-    from config.celery import app
-
+def _check_broker(app: Celery) -> None:
     if app.conf.task_always_eager:
         return  # embedded mode: tasks run in-process, there is no broker to reach
     with app.connection_for_write() as conn:
@@ -49,25 +49,27 @@ def _check_broker() -> None:
         conn.default_channel  # noqa: B018  (opening a channel proves the broker answers)
 
 
-CHECKS = {
-    "database": _check_database,
-    "cache": _check_cache,
-    "channel_layer": realtime.check_channel_layer,
-    "broker": _check_broker,
-}
+def _checks(celery_app: Celery) -> dict[str, Callable[[], None]]:
+    return {
+        "database": _check_database,
+        "cache": _check_cache,
+        "channel_layer": realtime.check_channel_layer,
+        "broker": partial(_check_broker, celery_app),
+    }
 
 
 @csrf_exempt
 @require_GET
-def readyz(request):
+def readyz(request, celery_app: Celery):
     """Readiness: 200 when the database, cache, channel layer and broker answer; 503 naming
-    those that don't.
+    those that don't. `celery_app` comes from config/urls.py: core sits below the project
+    package and does not import it.
 
     `degraded`, when present, counts what this process did without a service since it
     started (core.outages: throttles let through, 503s answered).
     """
     checks = {}
-    for name, check in CHECKS.items():
+    for name, check in _checks(celery_app).items():
         try:
             check()
             checks[name] = "ok"
@@ -110,14 +112,3 @@ def csrf_failure(request, reason=""):
     if settings.DEBUG:
         detail = f"{detail} ({reason})"
     return json_error(403, detail)
-
-
-@require_GET
-def landing(request):
-    """`/`: what this server is and where to go (API docs, the browsable API, admin,
-    health); with DEBUG on, the demo accounts that exist and their seeded passwords."""
-    # Imported here: the demo data spans every app, and core sits below them all.
-    from core.management.commands.seed_demo import demo_accounts
-
-    context = {"demo_accounts": demo_accounts() if settings.DEBUG else []}
-    return render(request, "core/landing.html", context)

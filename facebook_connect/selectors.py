@@ -17,6 +17,7 @@ from facebook_connect.models import (
     FacebookLike,
     FacebookShare,
 )
+from friendships.selectors import annotate_viewer_flags
 
 
 @dataclass(frozen=True)
@@ -90,8 +91,6 @@ def list_facebook_friend_users(*, user_id: int) -> QuerySet:
 def list_facebook_friends(*, user: User) -> QuerySet:
     """The user's Facebook friends on Chirp with `is_following` and `follows_you`
     (paginate by id)."""
-    from friendships.selectors import annotate_viewer_flags
-
     return annotate_viewer_flags(list_facebook_friend_users(user_id=user.pk), viewer=user)
 
 

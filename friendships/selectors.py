@@ -1,9 +1,12 @@
 """Reads of follows: lists, the viewer's flags, suggestions."""
 
+from collections.abc import Callable
+
 from django.db.models import Count, Exists, OuterRef, QuerySet
 
 from accounts.models import User
 from accounts.selectors import get_active_user
+from core.exceptions import NotFound
 from friendships.models import Friendship
 from safety.selectors import annotate_relation_flags, hide_blocked
 
@@ -27,6 +30,15 @@ def annotate_viewer_flags(queryset: QuerySet, *, viewer: User | None) -> QuerySe
     )
 
 
+def get_profile(*, username: str, viewer: User | None) -> User:
+    """One active user by username (any case), with the viewer's flags. NotFound otherwise."""
+    queryset = annotate_viewer_flags(User.objects.filter(is_active=True), viewer=viewer)
+    user = queryset.filter(username__iexact=username).first()
+    if user is None:
+        raise NotFound("No user with that username.")
+    return user
+
+
 def list_followers(*, username: str, viewer: User | None = None) -> QuerySet:
     """Friendship rows whose followee is the user, most recent first (paginate by id),
     without followers who block the viewer or whom the viewer blocks."""
@@ -46,10 +58,19 @@ def followee_ids(*, user_id: int) -> QuerySet:
     return Friendship.objects.filter(follower_id=user_id).values("followee_id")
 
 
+# Candidates that apps above friendships add to suggestions, ranked after friends of friends:
+# facebook_connect adds the user's Facebook friends on Chirp. Those apps sit above
+# friendships (docs/architecture.md, layers), so they register here when Django starts
+# (their AppConfig.ready) instead of friendships importing them. Each takes the user's id
+# and answers a queryset of users.
+SUGGESTION_SOURCES: dict[str, Callable[[int], QuerySet]] = {}
+
+
 def compute_suggestions(*, user: User, limit: int = 20) -> list[int]:
     """Ids of users worth following: friends of friends ranked by how many of the user's
-    follows follow them, then Facebook friends on Chirp, then popular accounts; never the
-    user or someone followed (blocks and mutes are applied on read, by get_suggestions)."""
+    follows follow them, then those of SUGGESTION_SOURCES (Facebook friends on Chirp), then
+    popular accounts; never the user or someone followed (blocks and mutes are applied on
+    read, by get_suggestions)."""
     followed = followee_ids(user_id=user.pk)
     friends_of_friends = (
         Friendship.objects.filter(follower_id__in=followed, followee__is_active=True)
@@ -60,17 +81,16 @@ def compute_suggestions(*, user: User, limit: int = 20) -> list[int]:
         .order_by("-mutual", "followee_id")[:limit]
     )
     ids = [row["followee_id"] for row in friends_of_friends]
-    if len(ids) < limit:
-        from facebook_connect.selectors import list_facebook_friend_users
-
-        facebook_friends = (
-            list_facebook_friend_users(user_id=user.pk)
+    for source in SUGGESTION_SOURCES.values():
+        if len(ids) >= limit:
+            break
+        ids += list(
+            source(user.pk)
             .exclude(pk__in=followed)
             .exclude(pk__in=ids)
             .order_by("-followers_count", "id")
             .values_list("pk", flat=True)[: limit - len(ids)]
         )
-        ids += list(facebook_friends)
     if len(ids) < limit:
         popular = (
             User.objects.filter(is_active=True)

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import path, re_path
 from rest_framework.routers import SimpleRouter
 
 from friendships.views import (
@@ -6,6 +6,7 @@ from friendships.views import (
     FollowListViewSet,
     FollowViewSet,
     MuteListViewSet,
+    ProfileViewSet,
     RelationViewSet,
     SuggestionViewSet,
 )
@@ -21,6 +22,11 @@ urlpatterns = [
         "users/suggestions/",
         SuggestionViewSet.as_view({"get": "suggestions"}),
         name="user-suggestions",
+    ),
+    re_path(
+        r"^users/(?P<username>[A-Za-z0-9_]{1,30})/$",
+        ProfileViewSet.as_view({"get": "retrieve"}),
+        name="user-detail",
     ),
     path(
         "users/<str:username>/follow/",

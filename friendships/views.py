@@ -1,15 +1,30 @@
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import permissions, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from accounts import selectors as account_selectors
 from accounts.serializers import ProfileSerializer, UserSummarySerializer
 from core.api import InputSerializersMixin, validated, viewer_of
 from core.pagination import CursorPagination
 from friendships import selectors, services
 from friendships.suggestions import get_suggestions
 from safety import selectors as safety_selectors
+
+
+# Served here rather than by accounts, which sits below follows (docs/architecture.md).
+class ProfileViewSet(viewsets.GenericViewSet):
+    """Profiles by username and user search."""
+
+    permission_classes = [permissions.AllowAny]
+    serializer_class = ProfileSerializer
+
+    @extend_schema(
+        responses={200: ProfileSerializer, 404: OpenApiResponse(description="Not found")}
+    )
+    def retrieve(self, request, username: str):
+        viewer = request.user if request.user.is_authenticated else None
+        user = selectors.get_profile(username=username, viewer=viewer)
+        return Response(ProfileSerializer(user, context=self.get_serializer_context()).data)
 
 
 class FollowViewSet(InputSerializersMixin, viewsets.GenericViewSet):
@@ -20,9 +35,7 @@ class FollowViewSet(InputSerializersMixin, viewsets.GenericViewSet):
     throttle_scope = "toggle"
 
     def _profile(self, followee):
-        profile = account_selectors.get_profile(
-            username=followee.username, viewer=self.request.user
-        )
+        profile = selectors.get_profile(username=followee.username, viewer=self.request.user)
         return Response(ProfileSerializer(profile, context=self.get_serializer_context()).data)
 
     @extend_schema(request=None, responses={200: ProfileSerializer})
@@ -84,7 +97,7 @@ class RelationViewSet(InputSerializersMixin, viewsets.GenericViewSet):
     lookup_value_regex = "[A-Za-z0-9_]{1,30}"
 
     def _profile(self, user):
-        profile = account_selectors.get_profile(username=user.username, viewer=self.request.user)
+        profile = selectors.get_profile(username=user.username, viewer=self.request.user)
         return Response(ProfileSerializer(profile, context=self.get_serializer_context()).data)
 
     @extend_schema(request=None, responses={200: ProfileSerializer})

@@ -7,6 +7,7 @@ from django.db.models import Max
 from accounts.models import User
 from accounts.selectors import get_active_user
 from core.realtime import send_to_users_on_commit
+from messaging.events import message_event
 from messaging.exceptions import CannotMessageSelf
 from messaging.models import Conversation, ConversationMember, Message
 from notifications import services as notification_services
@@ -65,17 +66,7 @@ def send_message(*, sender: User, conversation: Conversation, text: str) -> Mess
         else conversation.user_low_id
     )
     notification_services.notify(recipient_id=other_id, actor=sender, verb=Verb.MESSAGE)
-
-    def event() -> dict:
-        from messaging.serializers import MessageSerializer
-
-        return {
-            "type": "message",
-            "conversation_id": conversation.pk,
-            "message": MessageSerializer(message).data,
-        }
-
-    send_to_users_on_commit([other_id, sender.pk], event)
+    send_to_users_on_commit([other_id, sender.pk], lambda: message_event(message))
     return message
 
 

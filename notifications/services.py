@@ -11,8 +11,8 @@ from django.db.models import Q
 
 from accounts.models import User
 from core.realtime import send_to_user_on_commit
+from notifications.events import notification_event
 from notifications.models import Notification, Verb
-from notifications.selectors import list_notifications, unread_count
 from safety.selectors import notification_suppressed
 
 # Verbs whose repeats (like, unlike, like) must not notify twice.
@@ -58,21 +58,6 @@ def notify(
         return None  # already notified of this very thing
     send_to_user_on_commit(recipient_id, lambda: notification_event(notification.pk, recipient_id))
     return notification
-
-
-def notification_event(notification_id: int, recipient_id: int) -> dict | None:
-    """The `notification` stream event, rendered by the REST serializer; None when the
-    notification is already gone (its tweet deleted between the commit and the push)."""
-    from notifications.serializers import NotificationSerializer
-
-    notification = list_notifications(recipient=recipient_id).filter(pk=notification_id).first()
-    if notification is None:
-        return None
-    return {
-        "type": "notification",
-        "notification": NotificationSerializer(notification).data,
-        "unread_count": unread_count(recipient=recipient_id),
-    }
 
 
 def forget_between(*, user_id: int, other_id: int) -> int:

@@ -21,6 +21,7 @@ from facebook_connect.exceptions import (
 )
 from facebook_connect.models import FacebookAccount, FacebookFriend, FacebookLike
 from facebook_connect.services.tokens import mark_disconnected
+from friendships import suggestions
 
 logger = logging.getLogger(__name__)
 
@@ -72,8 +73,6 @@ def sync_account(*, account_id: int) -> bool:
     _save_sync(account.pk, profile, friends, likes)
     if friends is not None:
         # Facebook friends feed who-to-follow; the cached list predates them.
-        from friendships import suggestions
-
         suggestions.refresh_suggestions(user=User(pk=account.user_id))
     if profile.picture_url:
         sync_avatar(account_id=account.pk, url=profile.picture_url)

@@ -1,21 +1,18 @@
-"""`manage.py seed_demo`: demo accounts for a fresh checkout, created once.
+"""The demo data of a fresh checkout, created through the services (so feeds, counters and
+notifications are what the API would produce) by `manage.py seed_demo`.
 
-`make run` calls it on every start; it creates nothing when the demo user `alice` exists,
-and with DEBUG on it prints the demo accounts each time, so they are on screen whenever
-the server starts.
-Each section below is a function taking the command's writer; later issues add theirs
-(follows, tweets, likes, messages) to SECTIONS, in the order they depend on each other.
+Each section below is a function taking the command's writer; SECTIONS lists them in the
+order they depend on each other.
 """
 
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
-
 from accounts import services as account_services
 from accounts.models import User
+from friendships import services as friendship_services
+from messaging import services as messaging_services
+from tweets import services as tweet_services
 
 DEMO_PASSWORD = "chirp-demo-pass"
 ADMIN_USERNAME = "admin"
@@ -79,10 +76,6 @@ DEMO_TWEETS = (
 def seed_social(write: Write) -> None:
     """Follows, tweets, a like, a retweet, a comment and a direct message, through the
     services (so feeds, counters and notifications are what the API would produce)."""
-    from friendships import services as friendship_services
-    from messaging import services as messaging_services
-    from tweets import services as tweet_services
-
     users = {
         user.username: user for user in User.objects.filter(username__in=["alice", "bob", "carol"])
     }
@@ -117,44 +110,3 @@ def demo_accounts() -> list[tuple[str, str]]:
     seeded[ADMIN_USERNAME] = ADMIN_PASSWORD
     existing = set(User.objects.filter(username__in=seeded).values_list("username", flat=True))
     return [(username, password) for username, password in seeded.items() if username in existing]
-
-
-class Command(BaseCommand):
-    help = "Create demo users (alice, bob, carol), their tweets and follows, and an admin, once."
-
-    def add_arguments(self, parser) -> None:
-        parser.add_argument(
-            "--allow-production",
-            action="store_true",
-            help="Seed even with DEBUG off, which looks like production: the demo accounts, "
-            "a superuser among them, have passwords published in this repository.",
-        )
-
-    def handle(self, *args, allow_production: bool = False, **options) -> None:
-        if User.objects.filter(username__iexact=DEMO_USERS[0].username).exists():
-            self.stdout.write("Demo data present already; nothing to do.")
-            if settings.DEBUG:
-                self.stdout.write("Demo accounts (passwords as seeded; admin is the superuser):")
-                for username, password in demo_accounts():
-                    self.stdout.write(f"  {username} / {password}")
-            return
-        # The passwords above are public: on a reachable server, `admin` would be anyone's.
-        if not settings.DEBUG:
-            if not allow_production:
-                raise CommandError(
-                    "DEBUG is off, so this looks like production, and the demo accounts "
-                    f"(superuser {ADMIN_USERNAME} among them) have published passwords. "
-                    "Nothing was created. Rerun with --allow-production to seed anyway."
-                )
-            self.stderr.write(
-                self.style.WARNING(
-                    f"WARNING: seeding with DEBUG off. The superuser {ADMIN_USERNAME} / "
-                    f"{ADMIN_PASSWORD} and the demo users / {DEMO_PASSWORD} can be used by "
-                    "anyone who reads Chirp's repository: change or delete them."
-                )
-            )
-        self.stdout.write("Creating demo data:")
-        with transaction.atomic():
-            for section in SECTIONS:
-                section(self.stdout.write)
-        self.stdout.write(self.style.SUCCESS("Demo data created."))
