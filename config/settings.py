@@ -241,7 +241,9 @@ if REDIS_URL:
     }
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            # channels_redis's, with one push to many groups as one operation, drops
+            # counted and logged, and a blocking pool (core/channel_layer.py).
+            "BACKEND": "core.channel_layer.RedisChannelLayer",
             "CONFIG": {
                 # A short connect timeout: a push that cannot reach Redis is dropped (and
                 # logged) rather than holding the request; REST is the source of truth. The
@@ -257,7 +259,15 @@ if REDIS_URL:
                         "retry": ASYNC_REDIS_RETRY,
                     }
                 ],
+                # Messages waiting for one socket inside its server process.
                 "capacity": 200,
+                # Messages waiting in one server process's inbox in Redis, which all its
+                # sockets share: one per push (a fan-out batch is one message per process).
+                "inbox_capacity": 1000,
+                # Connections per process and event loop, and how long a command waits
+                # for one when all are busy (1,000 sockets closing at once) before failing.
+                "max_connections": 32,
+                "pool_timeout": 10,
                 "expiry": 30,
                 # Deployments (or test runs) sharing one Redis keep their groups apart.
                 "prefix": env.str("CHANNEL_LAYER_PREFIX", default="asgi"),
@@ -271,7 +281,7 @@ else:
             "LOCATION": "chirp",
         }
     }
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    CHANNEL_LAYERS = {"default": {"BACKEND": "core.channel_layer.InMemoryChannelLayer"}}
 
 # The broker (docs/reliability.md trap 17: queues on a shared Redis collide). It lives on
 # REDIS_URL's server in a database apart from the cache's, so that flushing or evicting the

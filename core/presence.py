@@ -30,13 +30,23 @@ def socket_opened(user_id: int) -> None:
         logger.warning("presence: could not record a socket of user %s", user_id)
 
 
+# Decrement and drop the entry at zero in one step: as two commands, a socket of the same
+# user opening in between would be counted and then deleted, and its user skipped.
+_CLOSE = """
+local count = redis.call('HINCRBY', KEYS[1], ARGV[1], -1)
+if count <= 0 then
+    redis.call('HDEL', KEYS[1], ARGV[1])
+end
+return count
+"""
+
+
 def socket_closed(user_id: int) -> None:
     client = get_redis()
     if client is None:
         return
     try:
-        if client.hincrby(_key(), str(user_id), -1) <= 0:
-            client.hdel(_key(), str(user_id))
+        client.eval(_CLOSE, 1, _key(), str(user_id))
     except redis.RedisError:
         logger.warning("presence: could not record a closed socket of user %s", user_id)
 

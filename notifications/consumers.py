@@ -103,8 +103,16 @@ class StreamConsumer(AsyncJsonWebsocketConsumer):
         self.group = user_group(user.pk)
 
     async def disconnect(self, code: int) -> None:
-        if self.group is not None:
-            await self.channel_layer.group_discard(self.group, self.channel_name)
+        if self.group is None:
+            return
+        group, self.group = self.group, None
+        try:
+            await self.channel_layer.group_discard(group, self.channel_name)
+        except Exception:
+            # The layer's Redis is away: the channel stays in the group until the layer's
+            # group_expiry (a day), and events sent to it wait unread in this process.
+            logger.warning("channel layer unreachable; a closed socket stays in %s", group)
+        finally:
             await sync_to_async(presence.socket_closed)(self.user_id)
 
     async def receive(self, text_data=None, bytes_data=None, **kwargs) -> None:

@@ -101,7 +101,7 @@ def test_readyz_names_a_cache_that_is_down(api_client, settings):
 
 DOWN_LAYER = {
     "default": {
-        "BACKEND": "channels_redis.core.RedisChannelLayer",
+        "BACKEND": "core.channel_layer.RedisChannelLayer",
         "CONFIG": {"hosts": [{"address": f"redis://{CLOSED_PORT}/0", "socket_connect_timeout": 1}]},
     }
 }

@@ -157,6 +157,11 @@ class Servers:
         server = self.proxy or self["ws"]
         return f"ws://127.0.0.1:{server.port}"
 
+    @property
+    def ws_servers(self) -> list[Server]:
+        """Every ws server (one unless started with ws_processes)."""
+        return [server for server in self.servers if server.name.startswith("ws")]
+
     def logs(self) -> str:
         everything = [*self.servers, *([self.proxy] if self.proxy else [])]
         return "\n".join(f"--- {s.name} (end) ---\n{s.log()[-3000:]}" for s in everything)
@@ -184,23 +189,28 @@ def start_production(
     web_concurrency: int = 2,
     web_threads: int = 4,
     ws_pool_size: int = 4,
+    ws_processes: int = 1,
 ) -> Servers:
     """docker-compose.yml's web and ws services, on free ports; `env` is the environment
-    both share (database, Redis, secrets), as compose's x-app-environment is."""
-    web_port, ws_port = free_port(), free_port()
+    both share (database, Redis, secrets), as compose's x-app-environment is. With
+    `ws_processes` > 1, that many ws servers (named ws, ws2, ...), as `docker compose up
+    --scale ws=N` runs behind a proxy that spreads sockets over them."""
+    web_port = free_port()
     web_env = {**env, "WEB_CONCURRENCY": str(web_concurrency), "WEB_THREADS": str(web_threads)}
     ws_env = {**env, "DATABASE_POOL_SIZE": str(ws_pool_size)}
-    servers = [
-        start_server("web", service_command("web", web_port), web_env, log_dir, web_port),
-        start_server("ws", service_command("ws", ws_port), ws_env, log_dir, ws_port),
-    ]
+    servers = [start_server("web", service_command("web", web_port), web_env, log_dir, web_port)]
+    for n in range(ws_processes):
+        port = free_port()
+        name = "ws" if n == 0 else f"ws{n + 1}"
+        servers.append(start_server(name, service_command("ws", port), ws_env, log_dir, port))
     wait_all_ready(servers)
+    ws_term = f"{ws_processes} x " if ws_processes > 1 else ""
     return Servers(
         servers,
-        connection_bound=web_concurrency * web_threads + ws_pool_size,
+        connection_bound=web_concurrency * web_threads + ws_pool_size * ws_processes,
         formula=(
             f"web WEB_CONCURRENCY x WEB_THREADS ({web_concurrency} x {web_threads}) "
-            f"+ ws DATABASE_POOL_SIZE ({ws_pool_size})"
+            f"+ ws {ws_term}DATABASE_POOL_SIZE ({ws_pool_size})"
         ),
     )
 

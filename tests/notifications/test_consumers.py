@@ -410,7 +410,7 @@ async def test_deactivation_closes_the_users_sockets():
 
 DOWN_LAYER = {
     "default": {
-        "BACKEND": "channels_redis.core.RedisChannelLayer",
+        "BACKEND": "core.channel_layer.RedisChannelLayer",
         "CONFIG": {
             "hosts": [{"address": "redis://127.0.0.1:1/0", "socket_connect_timeout": 1}],
             "prefix": "down",
