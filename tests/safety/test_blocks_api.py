@@ -1,4 +1,4 @@
-"""Blocks (API.md "Blocks, mutes, private accounts"): POST/DELETE /users/{u}/block/,
+"""Blocks (docs/api.md "Blocks and mutes"): POST/DELETE /users/{u}/block/,
 GET /blocks/, and what a block does everywhere else, in both directions."""
 
 import pytest

@@ -1,4 +1,4 @@
-"""Mutes (API.md "Blocks, mutes, private accounts"): POST/DELETE /users/{u}/mute/ with an
+"""Mutes (docs/api.md "Blocks and mutes"): POST/DELETE /users/{u}/mute/ with an
 optional `duration`, GET /mutes/; a mute hides the muted user's tweets and retweets from
 the muter's newsfeed (table, cache, and large accounts pulled at read time) and their
 notifications to the muter, silently, and a timed mute ends by itself."""
