@@ -1,6 +1,7 @@
 """Every document that code, tests and docs cite is in the repository, and every numbered
 rule they cite (docs/reliability.md's invariants, traps and fault tests) exists there."""
 
+import importlib
 import re
 import subprocess
 from pathlib import Path
@@ -79,3 +80,27 @@ def test_every_cited_invariant_trap_and_fault_test_is_numbered_in_the_reliabilit
             for i in set(m.group(1).split(", ")) - invariants
         ]
     assert unknown == []
+
+
+def test_every_view_in_the_architecture_maps_url_table_exists():
+    """docs/architecture.md's table from URL to code names `app` `ViewSet.method`: each
+    must exist, so the map stays true as views move."""
+    page = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    table = page.split("## From a URL to the code", 1)[1].split("\nOutside `/api/v1/`", 1)[0]
+    missing, seen = [], 0
+    for row in table.splitlines():
+        cells = [cell.strip() for cell in row.strip("|").split("|")]
+        if len(cells) != 3 or not re.match(r"[a-z_]+ `", cells[1]):
+            continue
+        app = cells[1].split()[0]
+        views = importlib.import_module(f"{app}.views")
+        viewset = None
+        for name in re.findall(r"`([^`]+)`", cells[1]):
+            class_name, _, method = name.rpartition(".") if "." in name else (name, "", "")
+            if class_name:
+                viewset = getattr(views, class_name, None)
+            seen += 1
+            if viewset is None or (method and not hasattr(viewset, method)):
+                missing.append(f"{app} {name}")
+    assert seen > 40
+    assert missing == []
