@@ -5,7 +5,7 @@ from urllib.parse import unquote
 from django.conf import settings
 from rest_framework.response import Response
 
-from core import outages
+from core import db, outages
 from core.exception_handler import STATUS_ERRORS, json_error
 from core.units import format_bytes
 
@@ -83,9 +83,13 @@ class JsonErrorPagesMiddleware:
         return response
 
 
+CONFLICT_DETAIL = "Too many requests changed the same data at once. Try again in a few seconds."
+
+
 class ServiceUnavailableMiddleware:
-    """A view that fails because PostgreSQL (or a Redis it cannot do without) is unreachable
-    answers 503 `service_unavailable` with Retry-After, not 500 (docs/reliability.md fault test 9).
+    """A view that fails because PostgreSQL (or a Redis it cannot do without) is unreachable,
+    or on a lock conflict its service's retries did not resolve (core.db), answers 503
+    `service_unavailable` with Retry-After, not 500 (docs/reliability.md fault tests 9 and 10).
 
     Every view goes through here: DRF's (the exception handler leaves these errors unhandled
     and DRF re-raises them), Django's own (admin, api-auth, health) and the lazy session and
@@ -101,10 +105,16 @@ class ServiceUnavailableMiddleware:
 
     def process_exception(self, request, exception):
         service = outages.unavailable_service(exception)
-        if service is None:
+        if service is not None:
+            outages.record(f"{service}_unavailable", exception)
+            response = outages.service_unavailable_response(service)
+        elif db.is_conflict(exception):
+            # A deadlock or serialization failure left after core.db's retries: the same
+            # request is likely to succeed a moment later, so it is not a bug's 500.
+            outages.record("transaction_conflict", exception)
+            response = outages.service_unavailable_response("database", CONFLICT_DETAIL)
+        else:
             return None
-        outages.record(f"{service}_unavailable", exception)
-        response = outages.service_unavailable_response(service)
         # Logged (rate-limited, with a count) by outages.record: without this flag Django
         # would log every 503 of an outage as an error, thousands of lines a second.
         response._has_been_logged = True

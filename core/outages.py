@@ -2,8 +2,10 @@
 
 A request that cannot reach PostgreSQL, or Redis where Redis is required, answers 503
 `service_unavailable` with `Retry-After`, never 500 (docs/reliability.md fault tests 8 and 9).
-Only connection-level failures count: a deadlock, a statement timeout or a bad query is a
-bug or a conflict, and stays a 500 (deadlocks are not retried yet: docs/reliability.md trap 13).
+Only connection-level failures count as an outage: a statement timeout or a bad query is a
+bug and stays a 500. A deadlock or serialization failure is a conflict between requests:
+services retry it (core.db), and one still there after the last attempt answers 503 too
+(core.middleware), counted as `transaction_conflict`.
 
 Where Redis is only an optimisation, callers fail open instead (throttles, the feed cache,
 presence, socket pushes) and `record()` counts each time they did: a rate-limited warning in
@@ -65,12 +67,13 @@ def unavailable_service(exc: BaseException | None) -> str | None:
     return None
 
 
-def service_unavailable_response(service: str) -> JsonResponse:
+def service_unavailable_response(service: str, detail: str | None = None) -> JsonResponse:
     """The 503 envelope, with Retry-After (docs/errors.md)."""
     from core.exception_handler import error_body
 
     body = error_body(
-        "service_unavailable", f"The {service} is unavailable. Try again in a few seconds."
+        "service_unavailable",
+        detail or f"The {service} is unavailable. Try again in a few seconds.",
     )
     response = JsonResponse(body, status=503)
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.selectors import get_active_user
+from core.db import atomic_with_retry
 from friendships.exceptions import CannotFollowSelf
 from friendships.models import Friendship
 from newsfeeds import services as newsfeed_services
@@ -23,7 +24,7 @@ from safety.models import Block, Mute
 from safety.selectors import ensure_not_blocked
 
 
-@transaction.atomic
+@atomic_with_retry
 def follow_user(*, follower: User, username: str) -> User:
     """Follow the user; their recent tweets join the follower's feed. Returns the followee."""
     followee = get_active_user(username=username)
@@ -35,14 +36,15 @@ def follow_user(*, follower: User, username: str) -> User:
             Friendship.objects.create(follower=follower, followee=followee)
     except IntegrityError:
         return followee  # already following
-    User.objects.filter(pk=followee.pk).update(followers_count=F("followers_count") + 1)
-    User.objects.filter(pk=follower.pk).update(following_count=F("following_count") + 1)
+    # Tweets before users (the lock order of tweets.services): the backfill locks the
+    # followee's recent tweets, then both counters move.
     newsfeed_services.backfill(follower=follower, followee=followee)
+    _move_counters(follower=follower, followee=followee, delta=1)
     notification_services.notify(recipient_id=followee.pk, actor=follower, verb=Verb.FOLLOWED)
     return followee
 
 
-@transaction.atomic
+@atomic_with_retry
 def unfollow_user(*, follower: User, username: str) -> User:
     """Stop following; the followee's tweets leave the follower's feed. Returns the followee."""
     followee = get_active_user(username=username)
@@ -55,8 +57,7 @@ def unfollow_user(*, follower: User, username: str) -> User:
 def _unfollow(*, follower: User, followee: User) -> bool:
     deleted, _ = Friendship.objects.filter(follower=follower, followee=followee).delete()
     if deleted:
-        User.objects.filter(pk=followee.pk).update(followers_count=F("followers_count") - 1)
-        User.objects.filter(pk=follower.pk).update(following_count=F("following_count") - 1)
+        _move_counters(follower=follower, followee=followee, delta=-1)
         newsfeed_services.remove_author(follower=follower, followee=followee)
     return bool(deleted)
 
@@ -64,7 +65,7 @@ def _unfollow(*, follower: User, followee: User) -> bool:
 # --- blocks ------------------------------------------------------------------------------
 
 
-@transaction.atomic
+@atomic_with_retry
 def block_user(*, blocker: User, username: str) -> User:
     """Block the user. In one transaction: the block row; the follows in both directions
     (counters moved, each side's feed rows of the other removed); feed rows of retweets of
@@ -77,7 +78,11 @@ def block_user(*, blocker: User, username: str) -> User:
         raise CannotBlockSelf()
     # Both users' rows locked in id order: two users blocking each other at once move the
     # same counters, and would otherwise lock them in opposite orders (a deadlock).
-    list(User.objects.select_for_update().filter(pk__in=[blocker.pk, blocked.pk]).order_by("pk"))
+    list(
+        User.objects.select_for_update(no_key=True)
+        .filter(pk__in=[blocker.pk, blocked.pk])
+        .order_by("pk")
+    )
     try:
         with transaction.atomic():
             Block.objects.create(blocker=blocker, blocked=blocked)
@@ -90,7 +95,7 @@ def block_user(*, blocker: User, username: str) -> User:
     return blocked
 
 
-@transaction.atomic
+@atomic_with_retry
 def unblock_user(*, blocker: User, username: str) -> User:
     """Lift the block. Follows removed by it stay removed. Idempotent."""
     blocked = get_active_user(username=username)
@@ -103,7 +108,7 @@ def unblock_user(*, blocker: User, username: str) -> User:
 # --- mutes -------------------------------------------------------------------------------
 
 
-@transaction.atomic
+@atomic_with_retry
 def mute_user(*, muter: User, username: str, duration: int | None = None) -> User:
     """Mute the user, for `duration` seconds or until unmuted. Muting again replaces the
     duration. The muter's cached feed is dropped after commit (it is rebuilt without the
@@ -120,7 +125,7 @@ def mute_user(*, muter: User, username: str, duration: int | None = None) -> Use
     return muted
 
 
-@transaction.atomic
+@atomic_with_retry
 def unmute_user(*, muter: User, username: str) -> User:
     """Lift the mute: the muted user's tweets return to the muter's feed. Idempotent."""
     muted = get_active_user(username=username)
@@ -130,3 +135,14 @@ def unmute_user(*, muter: User, username: str) -> User:
     if deleted:
         newsfeed_services.refresh_cached_feed(user=muter)
     return muted
+
+
+def _move_counters(*, follower: User, followee: User, delta: int) -> None:
+    """Both users' counters, the lower id first: A following B while B follows A would
+    otherwise lock the two rows in opposite orders."""
+    updates = {
+        follower.pk: {"following_count": F("following_count") + delta},
+        followee.pk: {"followers_count": F("followers_count") + delta},
+    }
+    for user_id in sorted(updates):
+        User.objects.filter(pk=user_id).update(**updates[user_id])

@@ -1,5 +1,11 @@
 """Writes to home timelines: the author's own row, fan-out in batches, backfill on follow,
-removal on unfollow and delete, and the reconciler that finishes lost fan-outs."""
+removal on unfollow and delete, and the reconciler that finishes lost fan-outs.
+
+Lock order (tweets.services, docs/reliability.md): whatever inserts feed rows of a tweet
+locks that tweet first (KEY SHARE: likes and retweets go on, a delete waits), so a fan-out
+batch and a delete or unretweet of its tweet take turns instead of deadlocking, and no row
+is inserted for a tweet whose delete commits meanwhile.
+"""
 
 import logging
 from collections.abc import Sequence
@@ -12,6 +18,7 @@ from django.db.models.functions import Mod, RowNumber
 from django.utils import timezone
 
 from accounts.models import User
+from core.db import lock_rows
 from core.realtime import send_to_users_on_commit
 from core.tasks import enqueue_on_commit
 from friendships.models import Friendship
@@ -58,6 +65,8 @@ def dispatch_fanout(*, tweet_id: int) -> list[int]:
     """Split a pending fan-out into follower batches (once) and return the ids of batches
     still to deliver. Safe to call again: existing batches are reused, done ones skipped."""
     with transaction.atomic():
+        if not lock_rows(Tweet, [tweet_id], mode="KEY SHARE"):
+            return []  # deleted meanwhile
         fanout = (
             Fanout.objects.select_for_update()
             .filter(tweet_id=tweet_id, status=Fanout.PENDING)
@@ -116,9 +125,9 @@ def deliver_batch(*, batch_id: int) -> int:
         return 0
     fanout = batch.fanout
     with transaction.atomic():
-        tweet = Tweet.objects.filter(pk=fanout.tweet_id).values("retweet_of__user_id").first()
-        if tweet is None:
+        if not lock_rows(Tweet, [fanout.tweet_id], mode="KEY SHARE"):
             return 0  # deleted while queued
+        tweet = Tweet.objects.filter(pk=fanout.tweet_id).values("retweet_of__user_id").first()
         follower_ids = _insert_rows(fanout, batch, original_author_id=tweet["retweet_of__user_id"])
         FanoutBatch.objects.filter(pk=batch.pk, done_at__isnull=True).update(done_at=timezone.now())
         # Take the fan-out's row lock before looking for undone batches: two last batches
@@ -183,13 +192,15 @@ def _insert_rows(
 
 
 def backfill(*, follower: User, followee: User) -> None:
-    """Bring the followee's recent tweets into the follower's feed (on follow)."""
+    """Bring the followee's recent tweets into the follower's feed (on follow). Call before
+    moving the users' counters: the tweets are locked first (KEY SHARE)."""
     recent = list(
         Tweet.objects.filter(user=followee)
         .filter(~blocked_either_way(follower.pk, OuterRef("retweet_of__user_id")))
         .order_by("-id")
         .values_list("pk", flat=True)[: settings.NEWSFEED_BACKFILL]
     )
+    recent = lock_rows(Tweet, recent, mode="KEY SHARE")
     NewsFeed.objects.bulk_create(
         [NewsFeed(user=follower, tweet_id=tweet_id, author=followee) for tweet_id in recent],
         ignore_conflicts=True,

@@ -4,6 +4,15 @@ Counters move with F() in the same transaction as the rows they count, and toggl
 unique constraints, so a repeated or concurrent like/retweet is a no-op, never a double
 count. These functions are the single place where likes, comments, retweets and mentions
 happen: the notifications and newsfeed apps hook in here.
+
+Lock order (docs/reliability.md): a write first locks the tweet it counts on (the original,
+for a retweet; several in ascending id), then that tweet's retweets, comments and likes,
+then users' counter rows in ascending id; feed rows, fan-out rows and notifications go last.
+The newsfeeds and friendships apps follow the same order, so two writes never wait for each
+other in a cycle; `atomic_with_retry` runs a transaction again if one still meets a deadlock.
+Every row that refers to a tweet is inserted after its tweet is locked: PostgreSQL checks
+Django's (deferred) foreign keys at commit, and a delete committed in between would turn
+the insert into a 500.
 """
 
 import logging
@@ -17,7 +26,8 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from accounts.models import User
-from core.exceptions import FieldValidationError, PermissionDenied
+from core.db import atomic_with_retry, lock_rows
+from core.exceptions import FieldValidationError, NotFound, PermissionDenied
 from core.images import ProcessedImage, process_image
 from newsfeeds import services as newsfeed_services
 from notifications import services as notification_services
@@ -103,7 +113,11 @@ def _set_hashtags(tweet: Tweet, text: str) -> None:
     TweetHashtag.objects.filter(tweet=tweet).delete()
     if not names:
         return
-    Hashtag.objects.bulk_create([Hashtag(name=name) for name in names], ignore_conflicts=True)
+    # In name order: two tweets creating the same new tags in different orders would each
+    # wait for the other's uncommitted insert.
+    Hashtag.objects.bulk_create(
+        [Hashtag(name=name) for name in sorted(names)], ignore_conflicts=True
+    )
     by_name = {tag.name: tag for tag in Hashtag.objects.filter(name__in=names)}
     TweetHashtag.objects.bulk_create(
         [
@@ -135,6 +149,31 @@ def _set_mentions(tweet: Tweet, text: str) -> list[User]:
     return new
 
 
+# --- locks -------------------------------------------------------------------------------
+
+
+def _lock_original(
+    *, tweet_id: int, mode: str = "NO KEY UPDATE", viewer: User | None = None
+) -> Tweet:
+    """The tweet a write on `tweet_id` counts on (a retweet's original), locked first
+    (NO KEY UPDATE: its counters move; KEY SHARE: it only must not be deleted meanwhile).
+    NotFound if it is gone, also when deleted while this waited for the lock; Blocked as
+    `selectors.get_original` with a `viewer`."""
+    original = selectors.get_original(tweet_id=tweet_id, viewer=viewer)
+    if not lock_rows(Tweet, [original.pk], mode=mode):
+        raise NotFound("No tweet with that id.")
+    return original
+
+
+def _move_user_counters(changes: dict[int, dict[str, int]]) -> None:
+    """Add these deltas to users' counters ({user id: {field: delta}}), one user at a time
+    in ascending id: the order every service locks user rows in."""
+    for user_id in sorted(changes):
+        deltas = {field: F(field) + delta for field, delta in changes[user_id].items() if delta}
+        if deltas:
+            User.objects.filter(pk=user_id).update(**deltas)
+
+
 # --- tweets ------------------------------------------------------------------------------
 
 
@@ -146,6 +185,11 @@ def create_tweet(*, author: User, text: str = "", photos: Sequence = ()) -> Twee
     """
     text = _clean_text(text, allow_empty=bool(photos))
     images = _process_photos(photos)
+    return _insert_tweet(author=author, text=text, images=images)
+
+
+@atomic_with_retry
+def _insert_tweet(*, author: User, text: str, images: list[ProcessedImage]) -> Tweet:
     saved: list[str] = []
     try:
         with transaction.atomic():
@@ -153,7 +197,7 @@ def create_tweet(*, author: User, text: str = "", photos: Sequence = ()) -> Twee
             _store_photos(tweet, images, saved)
             _set_hashtags(tweet, text)
             _set_mentions(tweet, text)
-            User.objects.filter(pk=author.pk).update(tweets_count=F("tweets_count") + 1)
+            _move_user_counters({author.pk: {"tweets_count": 1}})
             newsfeed_services.record_tweet(tweet=tweet, author=author)
     except Exception:
         _delete_files(saved)  # Django has no on-rollback hook: clean up by hand
@@ -161,7 +205,7 @@ def create_tweet(*, author: User, text: str = "", photos: Sequence = ()) -> Twee
     return tweet
 
 
-@transaction.atomic
+@atomic_with_retry
 def edit_tweet(*, editor: User, tweet_id: int, text: str) -> Tweet:
     """Change a tweet's text (author only; retweets cannot be edited)."""
     tweet = selectors.get_tweet(tweet_id=tweet_id, for_update=True)
@@ -178,29 +222,42 @@ def edit_tweet(*, editor: User, tweet_id: int, text: str) -> Tweet:
     return tweet
 
 
-@transaction.atomic
+@atomic_with_retry
 def delete_tweet(*, actor: User | None, tweet_id: int) -> None:
     """Delete a tweet with its photos, comments, likes and retweets (author only; `actor`
     None is the admin). Every counter that counted them moves down."""
-    tweet = selectors.get_tweet(tweet_id=tweet_id, for_update=True)
+    tweet = selectors.get_tweet(tweet_id=tweet_id)
     if actor is not None and tweet.user_id != actor.pk:
         raise PermissionDenied("Only the author can delete a tweet.")
+    if tweet.retweet_of_id:
+        # A retweet counts on its original (retweets_count): the original is locked first.
+        lock_rows(Tweet, [tweet.retweet_of_id], mode="NO KEY UPDATE")
+    tweet = selectors.get_tweet(tweet_id=tweet_id, for_update=True)
     _delete_tweets([tweet])
 
 
 def _delete_tweets(tweets: Sequence[Tweet]) -> None:
+    """Delete these tweets (locked by the caller, their originals first) and their retweets."""
     ids = [tweet.pk for tweet in tweets]
-    # Retweets of these tweets go with them (CASCADE): their authors' counts go down too.
-    retweets = list(Tweet.objects.filter(retweet_of_id__in=ids).values_list("user_id", flat=True))
-    doomed_authors = [tweet.user_id for tweet in tweets] + retweets
-    for user_id, count in _tally(doomed_authors).items():
-        User.objects.filter(pk=user_id).update(tweets_count=F("tweets_count") - count)
+    # Retweets of these tweets go with them (CASCADE), locked now, after their originals and
+    # before any row of theirs is touched: a fan-out batch inserting feed rows of one holds
+    # it (KEY SHARE) until it commits, and its rows are then deleted here too.
+    retweet_rows = list(
+        Tweet.objects.filter(retweet_of_id__in=ids).values_list("pk", "user_id", named=True)
+    )
+    retweet_ids = lock_rows(Tweet, [row.pk for row in retweet_rows], mode="UPDATE")
+    # Their authors' counts go down too.
+    doomed_authors = [tweet.user_id for tweet in tweets] + [
+        row.user_id for row in retweet_rows if row.pk in retweet_ids
+    ]
     # A deleted retweet no longer counts on its original.
     originals = [tweet.retweet_of_id for tweet in tweets if tweet.retweet_of_id not in (None, *ids)]
-    for original_id, count in _tally(originals).items():
+    for original_id, count in sorted(_tally(originals).items()):
         Tweet.objects.filter(pk=original_id).update(retweets_count=F("retweets_count") - count)
+    _move_user_counters(
+        {user_id: {"tweets_count": -count} for user_id, count in _tally(doomed_authors).items()}
+    )
     files = list(TweetPhoto.objects.filter(tweet_id__in=ids).values_list("image", flat=True))
-    retweet_ids = list(Tweet.objects.filter(retweet_of_id__in=ids).values_list("pk", flat=True))
     # Feed rows cascade with the tweets; cached feeds are cleaned after commit.
     newsfeed_services.forget_tweets(tweet_ids=ids + retweet_ids)
     Tweet.objects.filter(pk__in=ids).delete()
@@ -217,18 +274,18 @@ def _tally(values: Sequence[int]) -> dict[int, int]:
 # --- retweets ----------------------------------------------------------------------------
 
 
-@transaction.atomic
+@atomic_with_retry
 def retweet(*, user: User, tweet_id: int) -> Tweet:
     """Retweet a tweet (a retweet's original, when given a retweet). Idempotent. Returns
     the original."""
-    original = selectors.get_original(tweet_id=tweet_id, viewer=user)
+    original = _lock_original(tweet_id=tweet_id, viewer=user)
     try:
         with transaction.atomic():
             retweet_row = Tweet.objects.create(user=user, retweet_of=original)
     except IntegrityError:
         return original  # already retweeted: nothing changes
     Tweet.objects.filter(pk=original.pk).update(retweets_count=F("retweets_count") + 1)
-    User.objects.filter(pk=user.pk).update(tweets_count=F("tweets_count") + 1)
+    _move_user_counters({user.pk: {"tweets_count": 1}})
     newsfeed_services.record_tweet(tweet=retweet_row, author=user)
     notification_services.notify(
         recipient_id=original.user_id, actor=user, verb=Verb.RETWEETED, tweet_id=original.pk
@@ -236,10 +293,10 @@ def retweet(*, user: User, tweet_id: int) -> Tweet:
     return original
 
 
-@transaction.atomic
+@atomic_with_retry
 def undo_retweet(*, user: User, tweet_id: int) -> Tweet:
     """Remove the user's retweet of the original. Idempotent. Returns the original."""
-    original = selectors.get_original(tweet_id=tweet_id)
+    original = _lock_original(tweet_id=tweet_id)
     retweets = list(Tweet.objects.select_for_update().filter(user=user, retweet_of=original))
     if retweets:
         _delete_tweets(retweets)
@@ -258,11 +315,11 @@ def _insert_like(**target) -> bool:
     return True
 
 
-@transaction.atomic
+@atomic_with_retry
 def like_tweet(*, user: User, tweet_id: int) -> Tweet:
     """Like a tweet (a retweet's original, when given a retweet). Idempotent. Raises
     Blocked when its author and the user block each other."""
-    tweet = selectors.get_original(tweet_id=tweet_id, viewer=user)
+    tweet = _lock_original(tweet_id=tweet_id, viewer=user)
     if _insert_like(user=user, tweet=tweet):
         Tweet.objects.filter(pk=tweet.pk).update(likes_count=F("likes_count") + 1)
         notification_services.notify(
@@ -271,18 +328,28 @@ def like_tweet(*, user: User, tweet_id: int) -> Tweet:
     return tweet
 
 
-@transaction.atomic
+@atomic_with_retry
 def unlike_tweet(*, user: User, tweet_id: int) -> Tweet:
-    tweet = selectors.get_original(tweet_id=tweet_id)
+    tweet = _lock_original(tweet_id=tweet_id)
     deleted, _ = Like.objects.filter(user=user, tweet=tweet).delete()
     if deleted:
         Tweet.objects.filter(pk=tweet.pk).update(likes_count=F("likes_count") - 1)
     return tweet
 
 
-@transaction.atomic
-def like_comment(*, user: User, comment_id: int) -> Comment:
+def _lock_comment(*, comment_id: int) -> Comment:
+    """Lock a comment after its tweet (KEY SHARE: it must not be deleted meanwhile), for
+    a write that moves the comment's counter. NotFound if either is gone."""
     comment = selectors.get_comment(comment_id=comment_id)
+    _lock_original(tweet_id=comment.tweet_id, mode="KEY SHARE")
+    if not lock_rows(Comment, [comment.pk], mode="NO KEY UPDATE"):
+        raise NotFound("No comment with that id.")
+    return comment
+
+
+@atomic_with_retry
+def like_comment(*, user: User, comment_id: int) -> Comment:
+    comment = _lock_comment(comment_id=comment_id)
     ensure_not_blocked(actor=user, other_ids=[comment.user_id, comment.tweet.user_id])
     if _insert_like(user=user, comment=comment):
         Comment.objects.filter(pk=comment.pk).update(likes_count=F("likes_count") + 1)
@@ -296,9 +363,9 @@ def like_comment(*, user: User, comment_id: int) -> Comment:
     return comment
 
 
-@transaction.atomic
+@atomic_with_retry
 def unlike_comment(*, user: User, comment_id: int) -> Comment:
-    comment = selectors.get_comment(comment_id=comment_id)
+    comment = _lock_comment(comment_id=comment_id)
     deleted, _ = Like.objects.filter(user=user, comment=comment).delete()
     if deleted:
         Comment.objects.filter(pk=comment.pk).update(likes_count=F("likes_count") - 1)
@@ -308,11 +375,11 @@ def unlike_comment(*, user: User, comment_id: int) -> Comment:
 # --- comments ----------------------------------------------------------------------------
 
 
-@transaction.atomic
+@atomic_with_retry
 def create_comment(*, author: User, tweet_id: int, text: str) -> Comment:
     """Comment on a tweet (on a retweet's original, when given a retweet). Raises Blocked
     when its author and the commenter block each other."""
-    tweet = selectors.get_original(tweet_id=tweet_id, viewer=author)
+    tweet = _lock_original(tweet_id=tweet_id, viewer=author)
     comment = Comment.objects.create(tweet=tweet, user=author, text=_clean_text(text))
     Tweet.objects.filter(pk=tweet.pk).update(comments_count=F("comments_count") + 1)
     notification_services.notify(
@@ -325,12 +392,15 @@ def create_comment(*, author: User, tweet_id: int, text: str) -> Comment:
     return comment
 
 
-@transaction.atomic
+@atomic_with_retry
 def delete_comment(*, actor: User | None, comment_id: int) -> None:
     """Delete a comment: its author or the tweet's author may (`actor` None: the admin)."""
-    comment = selectors.get_comment(comment_id=comment_id, for_update=True)
+    comment = selectors.get_comment(comment_id=comment_id)
     if actor is not None and actor.pk not in (comment.user_id, comment.tweet.user_id):
         raise PermissionDenied("Only the comment's author or the tweet's author can delete it.")
+    # Its tweet first (comments_count moves), then the comment.
+    _lock_original(tweet_id=comment.tweet_id)
+    comment = selectors.get_comment(comment_id=comment_id, for_update=True)
     Tweet.objects.filter(pk=comment.tweet_id).update(comments_count=F("comments_count") - 1)
     comment.delete()
 

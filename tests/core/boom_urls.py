@@ -1,6 +1,7 @@
-"""The project's URLs plus views that fail unexpectedly (the 500 tests) or because a service
-is unreachable (the 503 tests)."""
+"""The project's URLs plus views that fail unexpectedly (the 500 tests), because a service
+is unreachable, or on a conflict their retries did not cure (the 503 tests)."""
 
+import psycopg
 import redis
 from django.db import connection, connections, transaction
 from django.urls import path
@@ -8,6 +9,7 @@ from rest_framework.decorators import api_view, permission_classes
 from rest_framework.permissions import AllowAny
 
 from config.urls import handler400, handler403, handler404, handler500, urlpatterns
+from core.db import atomic_with_retry
 
 SECRET = "kaboom-internal-detail-4f2a"
 
@@ -41,6 +43,33 @@ def statement_timeout() -> None:
         cursor.execute("SELECT pg_sleep(1)")
 
 
+def serialization_failure(*, set_isolation: bool = True) -> None:
+    """A real serialization failure (SQLSTATE 40001), in the current transaction: under
+    REPEATABLE READ it updates a row that another connection changed and committed after
+    this transaction took its snapshot. A deadlock (40P01) is the same kind of conflict;
+    this one needs no timing. Without `set_isolation` the caller has set it (a savepoint
+    cannot)."""
+    db = connection.settings_dict
+    params = {"host": db["HOST"] or "127.0.0.1", "port": db["PORT"] or 5432, "user": db["USER"]}
+    if db.get("PASSWORD"):
+        params["password"] = db["PASSWORD"]
+    with psycopg.connect(**params, dbname=db["NAME"], autocommit=True) as other:
+        other.execute("CREATE TABLE IF NOT EXISTS test_conflict (id int PRIMARY KEY, n int)")
+        other.execute("INSERT INTO test_conflict VALUES (1, 0) ON CONFLICT DO NOTHING")
+        with connection.cursor() as cursor:
+            if set_isolation:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            cursor.execute("SELECT n FROM test_conflict WHERE id = 1")
+            other.execute("UPDATE test_conflict SET n = n + 1 WHERE id = 1")
+            cursor.execute("UPDATE test_conflict SET n = n + 1 WHERE id = 1")
+
+
+@atomic_with_retry
+def conflict_every_time() -> None:
+    """A service whose transaction meets a conflict on every attempt."""
+    serialization_failure()
+
+
 def redis_refused() -> None:
     redis.Redis(host="127.0.0.1", port=1, socket_connect_timeout=1).ping()
 
@@ -50,6 +79,7 @@ FAILURES = {
     "bad-sql": bad_sql,
     "statement-timeout": statement_timeout,
     "redis-down": redis_refused,
+    "conflict": conflict_every_time,
 }
 
 

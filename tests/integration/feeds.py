@@ -16,21 +16,28 @@ from tweets.models import Tweet
 
 
 def make_author_with_followers(count: int) -> tuple[User, list[int]]:
-    """An author followed by `count` new users (bulk inserts, counters set to match).
-    Returns the author and the follower ids in ascending order."""
+    """An author followed by `count` new users. Returns the author and the follower ids in
+    ascending order."""
     author = UserFactory()
+    follower_ids = add_followers(author.pk, count)
+    author.refresh_from_db()
+    return author, follower_ids
+
+
+def add_followers(user_id: int, count: int) -> list[int]:
+    """`count` new followers of an existing user (bulk inserts, counters set to match).
+    Returns their ids in ascending order."""
     tag = uuid.uuid4().hex[:8]
     followers = User.objects.bulk_create(
         [User(username=f"f_{tag}_{n}", password="!", following_count=1) for n in range(count)],
         batch_size=2000,
     )
     Friendship.objects.bulk_create(
-        [Friendship(follower_id=follower.pk, followee=author) for follower in followers],
+        [Friendship(follower_id=follower.pk, followee_id=user_id) for follower in followers],
         batch_size=5000,
     )
-    User.objects.filter(pk=author.pk).update(followers_count=count)
-    author.refresh_from_db()
-    return author, sorted(follower.pk for follower in followers)
+    User.objects.filter(pk=user_id).update(followers_count=count)
+    return sorted(follower.pk for follower in followers)
 
 
 def post_tweet(client, author: User, text: str) -> int:

@@ -8,7 +8,8 @@ upstream names and listen address changed likewise. docs/scaling.md explains the
 Reusable pieces:
 - `production_servers` (fixture; a test module binds it, `production_servers =
   servers.production_servers`, as realtime_fixtures' are): web and ws on this test's
-  database, broker queue, cache and channel-layer prefixes, DEBUG off, throttles off.
+  database, broker queue, cache and channel-layer prefixes, DEBUG off, throttles off;
+  `production(env, log_dir)` does the same for a fixture with an environment of its own.
 - `start_production()` / `start_make_run_server()`: the same without pytest (bench/serving.py
   uses them); `start_proxy()` puts nginx in front.
 - `ConnectionSampler` / `sample_connections()`: polls pg_stat_activity for one database
@@ -293,16 +294,24 @@ def server_environment(settings, broker) -> dict[str, str]:
     }
 
 
-@pytest.fixture
-def production_servers(transactional_db, broker, settings, tmp_path) -> Iterator[Servers]:
-    """docker-compose.yml's web and ws servers on this test's database (2 x 4 threads, a
-    pool of 4); stopped after the test, their logs printed if it fails."""
-    servers = start_production(server_environment(settings, broker), tmp_path)
+@contextlib.contextmanager
+def production(env: dict[str, str], log_dir: Path, **options: int) -> Iterator[Servers]:
+    """`start_production()` for the block; then stopped, their logs printed (pytest shows
+    them when the test fails)."""
+    servers = start_production(env, log_dir, **options)
     try:
         yield servers
     finally:
         servers.stop()
         print(servers.logs())
+
+
+@pytest.fixture
+def production_servers(transactional_db, broker, settings, tmp_path) -> Iterator[Servers]:
+    """docker-compose.yml's web and ws servers on this test's database (2 x 4 threads, a
+    pool of 4); stopped after the test, their logs printed if it fails."""
+    with production(server_environment(settings, broker), tmp_path) as servers:
+        yield servers
 
 
 # --- load and observation ----------------------------------------------------------------

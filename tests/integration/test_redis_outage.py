@@ -11,21 +11,18 @@ The servers are the production arrangement (tests/integration/servers.py), the w
 Celery worker; Redis (cache, channel layer and broker) is a `redis-server` of this test's own.
 """
 
-import uuid
 from datetime import timedelta
 from functools import partial
 
 import pytest
 from django.conf import settings
 
-from accounts.models import User
-from friendships.models import Friendship
 from newsfeeds import services
 from newsfeeds.models import Fanout
 from notifications.consumers import TRY_AGAIN_LATER
 from tests.integration import processes
 from tests.integration.conftest import use_broker, wait_until
-from tests.integration.feeds import assert_feeds_complete
+from tests.integration.feeds import add_followers, assert_feeds_complete
 from tests.integration.processes import call, wait_for_status
 from tests.integration.realtime_fixtures import StreamReader
 from tests.integration.servers import server_environment, start_production
@@ -70,17 +67,6 @@ def worker(start_worker, redis_server, broker):
         CELERY_BROKER_URL=redis_server.url(1),
         NEWSFEED_FANOUT_BATCH_SIZE="10",
     )
-
-
-def add_followers(user_id: int, count: int) -> None:
-    tag = uuid.uuid4().hex[:8]
-    followers = User.objects.bulk_create(
-        [User(username=f"f_{tag}_{n}", password="!", following_count=1) for n in range(count)]
-    )
-    Friendship.objects.bulk_create(
-        [Friendship(follower_id=follower.pk, followee_id=user_id) for follower in followers]
-    )
-    User.objects.filter(pk=user_id).update(followers_count=count)
 
 
 def test_redis_hung_then_gone_requests_succeed_and_everything_recovers(

@@ -13,9 +13,10 @@ from django.db import connection
 from rest_framework.test import APIClient
 
 from accounts.models import User
+from core import outages
 from tests.conftest import authenticate
 from tests.factories import CommentFactory, TweetFactory, UserFactory
-from tweets.models import Comment, Like, Tweet
+from tweets.models import Comment, Hashtag, Like, Tweet
 
 CLIENTS = 20
 
@@ -160,3 +161,61 @@ def test_comment_likes_count_is_exact_under_concurrent_toggles():
 
     comment.refresh_from_db()
     assert comment.likes_count == Like.objects.filter(comment=comment).count() == CLIENTS
+
+
+def test_tweets_creating_the_same_hashtags_in_opposite_orders_never_conflict():
+    """New tags are inserted in name order: in text order, two tweets naming the same new
+    tags in opposite orders would wait for each other's uncommitted insert (a deadlock,
+    retried by core.db, but a conflict all the same)."""
+    clients = clients_for(UserFactory.create_batch(CLIENTS))
+    tags = [f"#storm{n}" for n in range(6)]
+
+    def work(i: int) -> None:
+        text = " ".join(tags if i % 2 else tags[::-1])
+        response = clients[i].post("/api/v1/tweets/", {"text": text}, format="json")
+        assert response.status_code == 201, response.content
+
+    run_in_threads(work)
+
+    assert Hashtag.objects.filter(name__startswith="storm").count() == len(tags)
+    assert "transaction_retried" not in outages.counts()
+
+
+def test_deleting_a_tweet_while_others_like_comment_and_retweet_it_never_conflicts():
+    """Every write on a tweet locks the tweet first: the delete and the others take turns;
+    those after the delete answer 404, and every counter is exact."""
+    author = UserFactory()
+    users = UserFactory.create_batch(CLIENTS - 1)
+    tweet = TweetFactory(user=author)
+    comment = CommentFactory(tweet=tweet, user=users[0])
+    for user in users[::2]:
+        authenticate(APIClient(), user).post(f"/api/v1/tweets/{tweet.pk}/like/")
+        authenticate(APIClient(), user).post(f"/api/v1/tweets/{tweet.pk}/retweet/")
+    clients = [authenticate(APIClient(), author), *clients_for(users)]
+    base = f"/api/v1/tweets/{tweet.pk}"
+    writes = [
+        lambda c: c.delete(f"{base}/like/"),
+        lambda c: c.post(f"{base}/like/"),
+        lambda c: c.delete(f"{base}/retweet/"),
+        lambda c: c.post(f"{base}/retweet/"),
+        lambda c: c.post(f"{base}/comments/", {"text": "late"}, format="json"),
+        lambda c: c.post(f"/api/v1/comments/{comment.pk}/like/"),
+    ]
+
+    def work(i: int) -> None:
+        if i == CLIENTS // 2:
+            response = clients[0].delete(f"{base}/")
+            assert response.status_code == 204, response.content
+            return
+        client = clients[1 + i % (CLIENTS - 1)]
+        response = writes[i % len(writes)](client)
+        assert response.status_code in (200, 201, 404), (response.status_code, response.content)
+
+    run_in_threads(work)
+
+    assert not Tweet.objects.filter(pk=tweet.pk).exists()
+    assert not Tweet.objects.filter(retweet_of_id=tweet.pk).exists()
+    assert not Comment.objects.filter(tweet_id=tweet.pk).exists()
+    for user in User.objects.filter(pk__in=[author.pk, *(u.pk for u in users)]):
+        assert user.tweets_count == Tweet.objects.filter(user=user).count()
+    assert "transaction_retried" not in outages.counts()
