@@ -473,6 +473,9 @@ TWEET_PHOTO_MAX_BYTES = env.int("TWEET_PHOTO_MAX_BYTES", default=5 * 1024 * 1024
 TWEET_PHOTO_MAX_PIXELS = env.int("TWEET_PHOTO_MAX_PIXELS", default=40_000_000)
 # Stored photos are scaled down to fit this many pixels on their longest side.
 TWEET_PHOTO_MAX_SIDE = env.int("TWEET_PHOTO_MAX_SIDE", default=4096)
+# Seconds a tweet's rendering stays in the Redis tweet cache (tweets.payloads). Entries are
+# checked against the tweet's row on every read, so this bounds memory, not staleness.
+TWEET_CACHE_TTL = env.int("TWEET_CACHE_TTL", default=3600)
 
 # --- Trends ------------------------------------------------------------------------------
 TRENDS_WINDOW_HOURS = env.int("TRENDS_WINDOW_HOURS", default=24)

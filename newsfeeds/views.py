@@ -2,11 +2,14 @@ from rest_framework import permissions, viewsets
 
 from core.pagination import CursorPagination, cursor_from, page_size_from
 from newsfeeds.selectors import get_feed_page
+from tweets.payloads import render_tweets
 from tweets.serializers import TweetSerializer
 
 
 class NewsfeedViewSet(viewsets.GenericViewSet):
-    """GET /newsfeed/: the caller's home timeline, newest first."""
+    """GET /newsfeed/: the caller's home timeline, newest first. Items are TweetSerializer's
+    shape, rendered through the tweet cache (tweets.payloads); a tweet deleted since its
+    id was read is left out of the page."""
 
     permission_classes = [permissions.IsAuthenticated]
     serializer_class = TweetSerializer
@@ -16,5 +19,5 @@ class NewsfeedViewSet(viewsets.GenericViewSet):
         page = get_feed_page(
             user=request.user, cursor=cursor_from(request), page_size=page_size_from(request)
         )
-        data = TweetSerializer(page.items, many=True, context=self.get_serializer_context()).data
+        data = render_tweets(page.items, viewer=request.user, request=request)
         return self.paginator.respond(request, page, data)

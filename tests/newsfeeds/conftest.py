@@ -6,6 +6,10 @@ started there has reached every follower when the block ends.
 """
 
 import pytest
+import redis
+
+from core.redis import get_redis
+from tests.conftest import service_missing
 
 FEED = "/api/v1/newsfeed/"
 
@@ -18,6 +22,19 @@ def committed(django_capture_on_commit_callbacks):
         return django_capture_on_commit_callbacks(execute=True)
 
     return block
+
+
+@pytest.fixture
+def feed_redis(settings):
+    """The real Redis of REDIS_URL (keys are namespaced per test by tests/conftest.py)."""
+    if not settings.REDIS_URL:
+        service_missing("REDIS_URL is not set: no feed cache to test")
+    client = get_redis()
+    try:
+        client.ping()
+    except redis.RedisError as exc:
+        service_missing(f"Redis at REDIS_URL is unreachable: {exc}")
+    return client
 
 
 def feed_ids(client, url: str = FEED, **params) -> list[int]:

@@ -2,29 +2,14 @@
 its cap, and a Redis failure only makes reads slower, never different."""
 
 import pytest
-import redis
 
-from core.redis import _client, get_redis
+from core.redis import _client
 from newsfeeds import cache
 from newsfeeds.selectors import _table_ids
-from tests.conftest import service_missing
 from tests.factories import FriendshipFactory, TweetFactory, UserFactory
 from tests.newsfeeds.conftest import FEED, feed_ids, walk_feed
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def feed_redis(settings):
-    """The real Redis of REDIS_URL (keys are namespaced per test by tests/conftest.py)."""
-    if not settings.REDIS_URL:
-        service_missing("REDIS_URL is not set: no feed cache to test")
-    client = get_redis()
-    try:
-        client.ping()
-    except redis.RedisError as exc:
-        service_missing(f"Redis at REDIS_URL is unreachable: {exc}")
-    return client
 
 
 def cached_ids(client, user) -> list[int]:
