@@ -9,7 +9,7 @@ The page holds tweet ids; the view renders them (tweets.payloads.render_tweets).
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import OuterRef
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
 from accounts.models import User
@@ -19,11 +19,11 @@ from friendships.models import Friendship
 from newsfeeds import cache
 from newsfeeds.models import Fanout, NewsFeed
 from safety.models import Block, Mute
-from safety.selectors import muting, next_mute_expiry
+from safety.selectors import mute_expiries, muting, next_mute_expiry
 from tweets.models import Tweet
 
 
-def _table_ids(user_id: int, after, before, reverse: bool, limit: int) -> list[int]:
+def _table_rows(user_id: int, after, before, reverse: bool) -> QuerySet:
     # Rows of authors the user mutes stay in the table (a mute may end) and are left out
     # here, in the same query, as of the time of the read.
     rows = NewsFeed.objects.filter(~muting(user_id, OuterRef("author_id")), user_id=user_id)
@@ -31,8 +31,33 @@ def _table_ids(user_id: int, after, before, reverse: bool, limit: int) -> list[i
         rows = rows.filter(tweet_id__lt=after)
     if before is not None:
         rows = rows.filter(tweet_id__gt=before)
-    rows = rows.order_by("tweet_id" if reverse else "-tweet_id")
+    return rows.order_by("tweet_id" if reverse else "-tweet_id")
+
+
+def _table_ids(user_id: int, after, before, reverse: bool, limit: int) -> list[int]:
+    rows = _table_rows(user_id, after, before, reverse)
     return list(rows.values_list("tweet_id", flat=True)[:limit])
+
+
+def _rebuild(user_id: int, limit: int) -> list[int]:
+    """Rebuild the cached feed from the table and return its newest `limit` ids. One
+    query: the newest NEWSFEED_CACHE_SIZE + 1 ids, each row carrying when the reader's
+    first timed mute ends (a constant subquery, so no second round trip)."""
+    size = settings.NEWSFEED_CACHE_SIZE
+    first_end = Subquery(mute_expiries(muter_id=user_id).values("expires_at")[:1])
+    rows = list(
+        _table_rows(user_id, None, None, False)
+        .annotate(mute_ends=first_end)
+        .values_list("tweet_id", "mute_ends")[: max(size + 1, limit)]
+    )
+    newest = [tweet_id for tweet_id, _ in rows]
+    # Built without muted authors' tweets, the cached feed must not outlive the first
+    # mute to end: then it is rebuilt with them (no task ends a mute). An empty feed
+    # carries no row to say when, so it asks.
+    ends = rows[0][1] if rows else next_mute_expiry(muter_id=user_id)
+    ttl = None if ends is None else max(1, int((ends - timezone.now()).total_seconds()) + 1)
+    cache.store(user_id, newest[:size], complete=len(newest) <= size, ttl=ttl)
+    return newest[:limit]
 
 
 def _pushed_ids(user_id: int, after, before, reverse: bool, limit: int) -> list[int]:
@@ -40,17 +65,9 @@ def _pushed_ids(user_id: int, after, before, reverse: bool, limit: int) -> list[
     if ids is not None:
         return ids
     if get_redis() is not None and after is None and before is None:
-        # A miss on the first page: rebuild the cached feed from the table in one query,
-        # and answer from what was just read (enough for the page, should the page be
-        # longer than a small NEWSFEED_CACHE_SIZE).
-        size = settings.NEWSFEED_CACHE_SIZE
-        newest = _table_ids(user_id, None, None, False, max(size + 1, limit))
-        # Built without muted authors' tweets, the cached feed must not outlive the first
-        # mute to end: then it is rebuilt with them (no task ends a mute).
-        ends = next_mute_expiry(muter_id=user_id)
-        ttl = None if ends is None else max(1, int((ends - timezone.now()).total_seconds()) + 1)
-        cache.store(user_id, newest[:size], complete=len(newest) <= size, ttl=ttl)
-        return newest[:limit]
+        # A miss on the first page: answer from the rebuild's read (enough for the page,
+        # should the page be longer than a small NEWSFEED_CACHE_SIZE).
+        return _rebuild(user_id, limit)
     return _table_ids(user_id, after, before, reverse, limit)
 
 

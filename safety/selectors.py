@@ -91,11 +91,15 @@ def annotate_relation_flags(queryset: QuerySet, *, viewer: User | None) -> Query
 
 def next_mute_expiry(*, muter_id: int) -> datetime | None:
     """When the first of the muter's running, timed mutes ends (None: none will)."""
-    return (
-        Mute.objects.filter(muter_id=muter_id, expires_at__gt=timezone.now())
-        .order_by("expires_at")
-        .values_list("expires_at", flat=True)
-        .first()
+    return mute_expiries(muter_id=muter_id).values_list("expires_at", flat=True).first()
+
+
+def mute_expiries(*, muter_id: int) -> QuerySet:
+    """The muter's running, timed mutes, the first to end first: `[:1]` of its
+    `expires_at` values is next_mute_expiry as a subquery, for a read that needs it in its
+    own query (the feed cache's rebuild)."""
+    return Mute.objects.filter(muter_id=muter_id, expires_at__gt=timezone.now()).order_by(
+        "expires_at"
     )
 
 
