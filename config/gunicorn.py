@@ -8,7 +8,10 @@ this server holds at most WEB_CONCURRENCY x WEB_THREADS connections, whatever th
 Requests beyond the threads wait in the listen backlog, not in the database.
 """
 
+import json
 import os
+
+from gunicorn import util as gunicorn_util
 
 # Processes: each runs Python on one core at a time.
 workers = int(os.environ.get("WEB_CONCURRENCY") or 2 * (os.cpu_count() or 1))
@@ -25,3 +28,35 @@ keepalive = 30
 # Log to stdout/stderr for the container runtime; access lines come from the proxy.
 errorlog = "-"
 accesslog = None
+
+# The request line: up to 8190 bytes (gunicorn's maximum; its default is 4094), so that the
+# proxy's limit (8 KB, deploy/nginx.conf) is the one clients meet, in the API's envelope.
+limit_request_line = 8190
+
+
+# What gunicorn answers itself, before Django sees the request (a request line or header
+# over its limits, a request it cannot parse), is the API's JSON envelope too, not its HTML
+# page: clients that reach gunicorn without the proxy (make bench-serve, the tests) parse
+# one shape. gunicorn writes these answers with this one function.
+ERROR_CODES = {
+    400: "bad_request",
+    414: "uri_too_long",
+    417: "expectation_failed",
+    431: "header_too_large",
+    500: "server_error",
+    501: "not_implemented",
+}
+
+
+def write_json_error(sock, status_int: int, reason: str, mesg: str) -> None:
+    code = ERROR_CODES.get(status_int, "bad_request")
+    # gunicorn's message quotes the request; the envelope does not echo it.
+    body = json.dumps({"code": code, "detail": f"{reason}."}).encode()
+    head = (
+        f"HTTP/1.1 {status_int} {reason}\r\nConnection: close\r\n"
+        f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+    ).encode("latin-1")
+    gunicorn_util.write_nonblock(sock, head + body)
+
+
+gunicorn_util.write_error = write_json_error
