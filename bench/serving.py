@@ -4,8 +4,9 @@ Starts the production arrangement (docker-compose.yml's web and ws command lines
 tests/integration/servers.py) on PostgreSQL + Redis, on a seeded and ANALYZEd database,
 and drives --clients concurrent clients (wrk, keep-alive) for --seconds on each of
 /healthz, /api/v1/me/ and /api/v1/newsfeed/, every authenticated request as the next of
-many users. Meanwhile pg_stat_activity is sampled every 0.1 s. Then the same on `make run`'s
-server (one daphne process), for comparison. With --candidates, also the arrangements the
+many users, after one request per user and path (caches warm; --cold skips it).
+Meanwhile pg_stat_activity is sampled every 0.1 s. Then the same on `make run`'s server
+(one daphne process), for comparison. With --candidates, also the arrangements the
 production one was chosen against (docs/scaling.md).
 
 Asserted for the production arrangement: zero 5xx and zero socket errors, and never more
@@ -53,6 +54,8 @@ def add_arguments(parser) -> None:
                         help="gunicorn processes (default: docker-compose.yml's)")  # fmt: skip
     parser.add_argument("--web-threads", type=int,
                         help="threads per gunicorn process (default: docker-compose.yml's)")  # fmt: skip
+    parser.add_argument("--cold", action="store_true",
+                        help="do not read every user's feed once before measuring")  # fmt: skip
     parser.add_argument("--no-make-run", action="store_true",
                         help="skip the comparison with make run's daphne")  # fmt: skip
 
@@ -115,6 +118,22 @@ def cpu_seconds(servers) -> float:
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
+def warm_every_user(url: str, path: str, tokens: Path) -> None:
+    """One request per user before measuring: a feed read in steady state finds its
+    user's feed and tweets cached (docs/fanout.md), as most reads do in production (a feed
+    stays cached NEWSFEED_CACHE_TTL); a 5 s warm-up reaches only some of the users."""
+    from concurrent.futures import ThreadPoolExecutor
+    from urllib.request import Request, urlopen
+
+    def get(token: str) -> None:
+        request = Request(f"{url}{path}", headers={"Authorization": f"Bearer {token}"})
+        with urlopen(request, timeout=60) as response:
+            response.read()
+
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(get, tokens.read_text().split()))
+
+
 def measure(servers, tokens: Path, args) -> dict:
     """Every path on `servers` (warmed up first), connections sampled throughout."""
     from tests.integration.servers import sample_connections
@@ -122,6 +141,8 @@ def measure(servers, tokens: Path, args) -> dict:
     url = servers.http_url
     for path in PATHS:  # warm up: feed caches, connections, imports
         wrk(url, path, tokens, args.clients, WARM_UP_SECONDS)
+        if path != "/healthz" and not args.cold:
+            warm_every_user(url, path, tokens)
     figures = {}
     for path in PATHS:
         cpu_before = cpu_seconds(servers)
