@@ -1,6 +1,10 @@
 """Facebook background work. Thin: ids in, services do the work; idempotent, acks_late,
 retried with backoff well below the broker's visibility_timeout (docs/reliability.md trap 6).
-A task whose row is gone does nothing."""
+A task whose row is gone does nothing.
+
+The services import this module inside the functions that enqueue: it imports them at load
+time, and services/callbacks.py takes a name from services/connection.py, so an import at
+their top would circle back into a half-loaded module."""
 
 from datetime import timedelta
 

@@ -22,7 +22,7 @@ from core.db import lock_rows
 from core.realtime import send_to_users_on_commit
 from core.tasks import enqueue_on_commit
 from friendships.models import Friendship
-from newsfeeds import cache
+from newsfeeds import cache, tasks
 from newsfeeds.models import Fanout, FanoutBatch, NewsFeed
 from safety.selectors import blocked_either_way, muting
 from tweets.models import Tweet
@@ -43,8 +43,6 @@ def record_tweet(*, tweet: Tweet, author: User) -> Fanout:
     fanout = Fanout.objects.create(tweet=tweet, author=author, status=status)
     transaction.on_commit(lambda: cache.push(tweet.pk, [author.pk]))
     if status == Fanout.PENDING:
-        from newsfeeds import tasks
-
         enqueue_on_commit(tasks.fanout_tweet, tweet.pk)
     return fanout
 
@@ -237,8 +235,6 @@ def reconcile_fanouts(*, older_than: timedelta | None = None, limit: int = 500) 
     was down at posting time, a Redis that lost its queue). Returns how many."""
     if older_than is None:  # not `or`: timedelta(0), "everything pending", is falsy
         older_than = timedelta(seconds=settings.NEWSFEED_RECONCILE_AFTER_SECONDS)
-    from newsfeeds import tasks
-
     stale = list(
         Fanout.objects.filter(status=Fanout.PENDING, created_at__lt=timezone.now() - older_than)
         .order_by("created_at")
