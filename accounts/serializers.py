@@ -148,6 +148,10 @@ class MeUpdateInputSerializer(serializers.Serializer):
     )
     username = serializers.RegexField(required=False, **username_field_kwargs)
     email = serializers.EmailField(max_length=254, required=False)
+    is_protected = serializers.BooleanField(
+        required=False,
+        help_text="Only accepted followers see your tweets; follows become requests.",
+    )
 
     def validate(self, attrs):
         # Counters, is_staff, email_verified and the like are never writable: say so

@@ -1,6 +1,7 @@
 """Every write to accounts: signup, tokens, email verification, passwords, profile."""
 
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -331,10 +332,20 @@ def confirm_password_reset(*, uid: str, token: str, new_password: str) -> User:
 # --- profile -----------------------------------------------------------------------------
 
 
+# Protecting an account removes others' retweets of its tweets, lifting protection accepts
+# its pending follow requests: tweets' and follows' work (counters, feeds, notifications),
+# and those apps sit above accounts (docs/architecture.md, layers). friendships plugs it in
+# here when Django starts (FriendshipsConfig.ready); each hook gets the user, with
+# `is_protected` already changed, in update_profile's transaction.
+protection_changed_hooks: list[Callable[[User], None]] = []
+
+
 @transaction.atomic
 def update_profile(*, user: User, data: dict[str, Any], site_url: str = "") -> User:
     """Apply a validated partial update of /me/. A new email becomes unverified and gets a
-    verification email; a new avatar is validated, re-encoded and replaces the old file."""
+    verification email; a new avatar is validated, re-encoded and replaces the old file;
+    turning `is_protected` on removes others' retweets of the user's tweets, turning it off
+    accepts pending follow requests."""
     user = User.objects.select_for_update().get(pk=user.pk)
     changed: list[str] = []
     for field in PROFILE_FIELDS:
@@ -369,6 +380,11 @@ def update_profile(*, user: User, data: dict[str, Any], site_url: str = "") -> U
 
     if changed:
         _save_unique(user, update_fields=changed)
+    if "is_protected" in data and data["is_protected"] != user.is_protected:
+        user.is_protected = data["is_protected"]
+        user.save(update_fields=["is_protected"])
+        for hook in protection_changed_hooks:
+            hook(user)
     if email_changed and user.email:
         enqueue_on_commit(tasks.send_verification_email, user.pk, site_url)
     return user

@@ -32,3 +32,31 @@ class Friendship(models.Model):
 
     def __str__(self) -> str:
         return f"{self.follower_id} -> {self.followee_id}"
+
+
+class FollowRequest(models.Model):
+    """`requester` asked to follow `target`, a protected account; pending until the target
+    accepts (it becomes a Friendship) or rejects it (docs/safety.md)."""
+
+    requester = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    target = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["requester", "target"], name="friendships_request_uniq"
+            ),
+            models.CheckConstraint(
+                condition=~Q(requester=F("target")), name="friendships_request_no_self"
+            ),
+        ]
+        indexes = [
+            # The target's pending requests, most recent first.
+            models.Index(fields=["target", "-id"], name="friendships_request_target"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.requester_id} asks {self.target_id}"

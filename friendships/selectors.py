@@ -2,12 +2,12 @@
 
 from collections.abc import Callable
 
-from django.db.models import Count, Exists, OuterRef, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from accounts.models import User
 from accounts.selectors import get_active_user
 from core.exceptions import NotFound
-from friendships.models import Friendship
+from friendships.models import FollowRequest, Friendship
 from safety.selectors import annotate_relation_flags, hide_blocked
 
 
@@ -19,8 +19,11 @@ def annotate_viewer_flags(queryset: QuerySet, *, viewer: User | None) -> QuerySe
         from django.db.models import BooleanField, Value
 
         false = Value(False, output_field=BooleanField())
-        return queryset.annotate(is_following=false, follows_you=false)
+        return queryset.annotate(is_following=false, follows_you=false, follow_requested=false)
     return queryset.annotate(
+        follow_requested=Exists(
+            FollowRequest.objects.filter(requester_id=viewer.pk, target_id=OuterRef("pk"))
+        ),
         is_following=Exists(
             Friendship.objects.filter(follower_id=viewer.pk, followee_id=OuterRef("pk"))
         ),
@@ -37,6 +40,26 @@ def get_profile(*, username: str, viewer: User | None) -> User:
     if user is None:
         raise NotFound("No user with that username.")
     return user
+
+
+def can_see_tweets_of(viewer: User | None, user_path: str = "") -> Q:
+    """A condition on rows whose user is at `user_path` (a path to a User, e.g. "user",
+    "retweet_of__user"; empty on a User queryset): the viewer may see that user's tweets,
+    because the account is not protected, or is the viewer's own, or the viewer follows it
+    (an accepted follow). One EXISTS, inside the caller's query."""
+    prefix, user_id = (f"{user_path}__", f"{user_path}_id") if user_path else ("", "pk")
+    public = Q(**{f"{prefix}is_protected": False})
+    if viewer is None:
+        return public
+    follows = Friendship.objects.filter(follower_id=viewer.pk, followee_id=OuterRef(user_id))
+    return public | Q(**{user_id: viewer.pk}) | Q(Exists(follows))
+
+
+def list_follow_requests(*, target: User) -> QuerySet:
+    """Pending requests to follow the target, most recent first, with the requesters."""
+    return FollowRequest.objects.filter(target=target, requester__is_active=True).select_related(
+        "requester"
+    )
 
 
 def list_followers(*, username: str, viewer: User | None = None) -> QuerySet:

@@ -4,6 +4,7 @@ from rest_framework.routers import SimpleRouter
 from friendships.views import (
     BlockListViewSet,
     FollowListViewSet,
+    FollowRequestViewSet,
     FollowViewSet,
     MuteListViewSet,
     ProfileViewSet,
@@ -15,6 +16,7 @@ router = SimpleRouter()
 router.register("users", RelationViewSet, basename="user-relation")
 router.register("blocks", BlockListViewSet, basename="block")
 router.register("mutes", MuteListViewSet, basename="mute")
+router.register("follow-requests", FollowRequestViewSet, basename="follow-request")
 
 # Listed before accounts' routes: "suggestions" must not be read as a username.
 urlpatterns = [

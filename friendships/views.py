@@ -139,6 +139,32 @@ class MuteListViewSet(UserListViewSet):
         return self._users(safety_selectors.list_mutes(muter=request.user), "muted")
 
 
+class FollowRequestViewSet(UserListViewSet):
+    """GET /follow-requests/: who asked to follow the caller, most recent first; POST
+    /follow-requests/{username}/accept/ and /reject/ answer the requester's profile."""
+
+    permission_classes = [permissions.IsAuthenticated]
+    lookup_field = "username"
+    lookup_value_regex = "[A-Za-z0-9_]{1,30}"
+
+    def list(self, request):
+        return self._users(selectors.list_follow_requests(target=request.user), "requester")
+
+    def _profile(self, user):
+        profile = selectors.get_profile(username=user.username, viewer=self.request.user)
+        return Response(ProfileSerializer(profile, context=self.get_serializer_context()).data)
+
+    @extend_schema(request=None, responses={200: ProfileSerializer})
+    @action(detail=True, methods=["post"])
+    def accept(self, request, username: str):
+        return self._profile(services.accept_follow_request(target=request.user, username=username))
+
+    @extend_schema(request=None, responses={200: ProfileSerializer})
+    @action(detail=True, methods=["post"])
+    def reject(self, request, username: str):
+        return self._profile(services.reject_follow_request(target=request.user, username=username))
+
+
 class UserSuggestionsSerializer(serializers.Serializer):
     """The list envelope, always a single page."""
 

@@ -12,6 +12,8 @@ class Verb(models.TextChoices):
     RETWEETED = "retweeted"
     MENTIONED = "mentioned"
     MESSAGE = "message"
+    FOLLOW_REQUESTED = "follow_requested"
+    FOLLOW_ACCEPTED = "follow_accepted"
 
 
 class Notification(models.Model):

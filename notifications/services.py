@@ -16,7 +16,15 @@ from notifications.models import Notification, Verb
 from safety.selectors import notification_suppressed
 
 # Verbs whose repeats (like, unlike, like) must not notify twice.
-DEDUPED = {Verb.FOLLOWED, Verb.LIKED_TWEET, Verb.LIKED_COMMENT, Verb.RETWEETED, Verb.MENTIONED}
+DEDUPED = {
+    Verb.FOLLOWED,
+    Verb.LIKED_TWEET,
+    Verb.LIKED_COMMENT,
+    Verb.RETWEETED,
+    Verb.MENTIONED,
+    Verb.FOLLOW_REQUESTED,
+    Verb.FOLLOW_ACCEPTED,
+}
 
 
 def _dedupe_key(verb: str, actor_id: int, tweet_id: int | None, comment_id: int | None):

@@ -17,3 +17,8 @@ class CannotMuteSelf(ApplicationError):
     status_code = status.HTTP_400_BAD_REQUEST
     default_code = "cannot_mute_self"
     default_detail = "You cannot mute yourself."
+
+
+class Protected(PermissionDenied):
+    default_code = "protected"
+    default_detail = "This account is protected: its tweets cannot be retweeted or shared."

@@ -11,10 +11,11 @@ from collections.abc import Iterable, Sequence
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchVector
-from django.db.models import BooleanField, Exists, OuterRef, Q, QuerySet, Value
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet, Value
 
 from accounts.models import User
 from core.exceptions import NotFound
+from friendships.selectors import can_see_tweets_of
 from safety.exceptions import Blocked
 from safety.selectors import blocked_either_way, hide_blocked
 from tweets.models import Comment, Like, Mention, Trend, Tweet, TweetHashtag, TweetPhoto
@@ -25,6 +26,14 @@ TWEET_RELATED = ("user", "retweet_of", "retweet_of__user")
 # The users a tweet shows: its author and, for a retweet, the original's author. Lists hide
 # tweets where either blocks the viewer or is blocked by them (docs/safety.md).
 SHOWN_USERS = ("user_id", "retweet_of__user_id")
+
+
+def visible_to(viewer: User | None) -> Q:
+    """Tweets the viewer may see: by accounts that are not protected, their own, or
+    followed; for a retweet, the same of the original's author (docs/safety.md)."""
+    return can_see_tweets_of(viewer, "user") & (
+        Q(retweet_of__isnull=True) | can_see_tweets_of(viewer, "retweet_of__user")
+    )
 
 
 def get_tweet(*, tweet_id: int, for_update: bool = False) -> Tweet:
@@ -39,8 +48,11 @@ def get_tweet(*, tweet_id: int, for_update: bool = False) -> Tweet:
 
 def with_block_flags(queryset: QuerySet, *, viewer: User | None) -> QuerySet:
     """Annotate `blocks_author` and `blocks_original`: a block, either way, between the
-    viewer and the tweet's author, and the original's author (a retweet's). In the same
-    query."""
+    viewer and the tweet's author, and the original's author (a retweet's); and `visible`:
+    the viewer may see it (visible_to). In the same query."""
+    queryset = queryset.annotate(
+        visible=ExpressionWrapper(visible_to(viewer), output_field=BooleanField())
+    )
     if viewer is None:
         false = Value(False, output_field=BooleanField())
         return queryset.annotate(blocks_author=false, blocks_original=false)
@@ -50,15 +62,22 @@ def with_block_flags(queryset: QuerySet, *, viewer: User | None) -> QuerySet:
     )
 
 
-def get_original(*, tweet_id: int, viewer: User | None = None) -> Tweet:
-    """The tweet itself, or for a retweet the tweet it retweets, in one query. With a
-    `viewer`, raises Blocked (403) when the original's author and the viewer block each
-    other."""
-    queryset = with_block_flags(
-        Tweet.objects.select_related("retweet_of").filter(pk=tweet_id), viewer=viewer
-    )
-    tweet = queryset.first()
+def get_original(*, tweet_id: int) -> Tweet:
+    """The tweet itself, or for a retweet the tweet it retweets, in one query; no check of
+    who asks (undoing a like or a retweet works whatever happened since)."""
+    tweet = Tweet.objects.select_related("retweet_of").filter(pk=tweet_id).first()
     if tweet is None:
+        raise NotFound("No tweet with that id.")
+    return tweet.retweet_of if tweet.retweet_of_id else tweet
+
+
+def access_original(*, tweet_id: int, viewer: User | None) -> Tweet:
+    """get_original, for a viewer (None: anonymous), in one query. Raises NotFound when
+    the viewer may not see it (a protected account's), and Blocked (403) when the
+    original's author and the viewer block each other."""
+    queryset = Tweet.objects.select_related("user", "retweet_of__user").filter(pk=tweet_id)
+    tweet = with_block_flags(queryset, viewer=viewer).first()
+    if tweet is None or not tweet.visible:
         raise NotFound("No tweet with that id.")
     if tweet.retweet_of_id is None:
         if tweet.blocks_author:
@@ -74,7 +93,7 @@ def get_tweet_for_display(*, tweet_id: int, viewer: User | None) -> Tweet:
     the original's author, for a retweet) block each other."""
     queryset = Tweet.objects.select_related(*TWEET_RELATED).filter(pk=tweet_id)
     tweet = with_block_flags(queryset, viewer=viewer).first()
-    if tweet is None:
+    if tweet is None or not tweet.visible:
         raise NotFound("No tweet with that id.")
     if tweet.blocks_author or tweet.blocks_original:
         raise Blocked()
@@ -97,9 +116,8 @@ def list_tweets(
 ) -> QuerySet:
     """Tweets, newest first (paginated by id); filtered by hashtag and/or search words;
     without those of users who block the viewer or whom the viewer blocks."""
-    queryset = hide_blocked(
-        Tweet.objects.select_related(*TWEET_RELATED), viewer=viewer, fields=SHOWN_USERS
-    )
+    queryset = Tweet.objects.select_related(*TWEET_RELATED).filter(visible_to(viewer))
+    queryset = hide_blocked(queryset, viewer=viewer, fields=SHOWN_USERS)
     if hashtag:
         # Stored tags are NFC and lower-cased (tweets.parsing): look up the same form.
         tag = normalise_text(hashtag).lstrip("#").lower()
@@ -125,34 +143,41 @@ def _search(queryset: QuerySet, q: str) -> QuerySet:
 
 
 def list_user_tweets(*, username: str, viewer: User | None) -> QuerySet:
-    """A user's tweets and retweets, newest first, without retweets of tweets by users
-    with a block with the viewer. Raises NotFound, or Blocked when the user and the viewer
-    block each other (checked in the user's own lookup)."""
+    """A user's tweets and retweets, newest first, without retweets of tweets the viewer
+    may not see. Raises NotFound (also for a protected account the viewer does not
+    follow), or Blocked when the user and the viewer block each other; both checked in the
+    user's own lookup."""
     users = User.objects.filter(username__iexact=username, is_active=True)
+    users = users.annotate(
+        visible=ExpressionWrapper(can_see_tweets_of(viewer), output_field=BooleanField())
+    )
     if viewer is not None:
         users = users.annotate(blocked=blocked_either_way(viewer.pk, OuterRef("pk")))
     user = users.first()
-    if user is None:
+    if user is None or not user.visible:
         raise NotFound("No user with that username.")
     if getattr(user, "blocked", False):
         raise Blocked()
     queryset = Tweet.objects.select_related(*TWEET_RELATED).filter(user=user)
+    queryset = queryset.filter(
+        Q(retweet_of__isnull=True) | can_see_tweets_of(viewer, "retweet_of__user")
+    )
     return hide_blocked(queryset, viewer=viewer, fields=["retweet_of__user_id"])
 
 
 def list_likes(*, tweet_id: int, viewer: User | None) -> QuerySet:
     """Likes of a tweet with their users, most recent first, without users who block the
-    viewer or whom the viewer blocks. Raises Blocked as get_original does."""
-    tweet = get_original(tweet_id=tweet_id, viewer=viewer)
+    viewer or whom the viewer blocks. Raises as access_original does."""
+    tweet = access_original(tweet_id=tweet_id, viewer=viewer)
     queryset = Like.objects.filter(tweet=tweet).select_related("user")
     return hide_blocked(queryset, viewer=viewer, fields=["user_id"])
 
 
 def list_comments(*, tweet_id: int, viewer: User | None) -> QuerySet:
     """Comments on a tweet, oldest first, with the viewer's `has_liked`, without those of
-    users who block the viewer or whom the viewer blocks. Raises Blocked as get_original
+    users who block the viewer or whom the viewer blocks. Raises as access_original
     does."""
-    tweet = get_original(tweet_id=tweet_id, viewer=viewer)
+    tweet = access_original(tweet_id=tweet_id, viewer=viewer)
     queryset = Comment.objects.filter(tweet=tweet).select_related("user")
     queryset = hide_blocked(queryset, viewer=viewer, fields=["user_id"])
     return with_comment_flags(queryset, viewer=viewer)

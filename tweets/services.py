@@ -29,9 +29,11 @@ from accounts.models import User
 from core.db import atomic_with_retry, lock_rows
 from core.exceptions import FieldValidationError, NotFound, PermissionDenied
 from core.images import ProcessedImage, process_image
+from friendships.models import Friendship
 from newsfeeds import services as newsfeed_services
 from notifications import services as notification_services
 from notifications.models import Verb
+from safety.exceptions import Protected
 from safety.selectors import ensure_not_blocked
 from tweets import selectors
 from tweets.exceptions import CannotEditRetweet
@@ -142,7 +144,16 @@ def _set_mentions(tweet: Tweet, text: str) -> list[User]:
     existing = set(Mention.objects.filter(tweet=tweet).values_list("user_id", flat=True))
     new = [user for user in users if user.pk not in existing]
     Mention.objects.bulk_create([Mention(tweet=tweet, user=user) for user in new])
-    for user in new:
+    notified = new
+    if tweet.user.is_protected and new:
+        # A notification shows the tweet's text: only those who may read it hear of it.
+        followers = set(
+            Friendship.objects.filter(
+                followee_id=tweet.user_id, follower_id__in=[user.pk for user in new]
+            ).values_list("follower_id", flat=True)
+        )
+        notified = [user for user in new if user.pk in followers]
+    for user in notified:
         notification_services.notify(
             recipient_id=user.pk, actor=tweet.user, verb=Verb.MENTIONED, tweet_id=tweet.pk
         )
@@ -157,9 +168,12 @@ def _lock_original(
 ) -> Tweet:
     """The tweet a write on `tweet_id` counts on (a retweet's original), locked first
     (NO KEY UPDATE: its counters move; KEY SHARE: it only must not be deleted meanwhile).
-    NotFound if it is gone, also when deleted while this waited for the lock; Blocked as
-    `selectors.get_original` with a `viewer`."""
-    original = selectors.get_original(tweet_id=tweet_id, viewer=viewer)
+    NotFound if it is gone, also when deleted while this waited for the lock; with a
+    `viewer`, NotFound and Blocked as `selectors.access_original`."""
+    if viewer is None:
+        original = selectors.get_original(tweet_id=tweet_id)
+    else:
+        original = selectors.access_original(tweet_id=tweet_id, viewer=viewer)
     if not lock_rows(Tweet, [original.pk], mode=mode):
         raise NotFound("No tweet with that id.")
     return original
@@ -264,6 +278,26 @@ def _delete_tweets(tweets: Sequence[Tweet]) -> None:
     transaction.on_commit(lambda: _delete_files(files))
 
 
+@transaction.atomic
+def remove_retweets_of(*, author: User) -> int:
+    """Delete other users' retweets of the author's tweets: the account became protected,
+    its tweets cannot be retweeted, and a retweet would show them beyond its followers.
+    Counters, feeds and cached feeds move as for any deleted retweet. Returns how many."""
+    rows = list(
+        Tweet.objects.filter(retweet_of__user=author)
+        .exclude(user=author)
+        .values_list("pk", "retweet_of_id")
+    )
+    if not rows:
+        return 0
+    # The lock order of every write here: originals first, then the retweets themselves.
+    lock_rows(Tweet, [original_id for _, original_id in rows], mode="NO KEY UPDATE")
+    locked = lock_rows(Tweet, [pk for pk, _ in rows], mode="UPDATE")
+    retweets = list(Tweet.objects.filter(pk__in=locked))
+    _delete_tweets(retweets)
+    return len(retweets)
+
+
 def _tally(values: Sequence[int]) -> dict[int, int]:
     counts: dict[int, int] = {}
     for value in values:
@@ -277,8 +311,11 @@ def _tally(values: Sequence[int]) -> dict[int, int]:
 @atomic_with_retry
 def retweet(*, user: User, tweet_id: int) -> Tweet:
     """Retweet a tweet (a retweet's original, when given a retweet). Idempotent. Returns
-    the original."""
+    the original. Raises NotFound, Blocked, or Protected for a protected account's tweet
+    (its own author's included)."""
     original = _lock_original(tweet_id=tweet_id, viewer=user)
+    if original.user.is_protected:
+        raise Protected()
     try:
         with transaction.atomic():
             retweet_row = Tweet.objects.create(user=user, retweet_of=original)

@@ -21,6 +21,7 @@ from facebook_connect.exceptions import (
 )
 from facebook_connect.models import FacebookAccount, FacebookShare
 from facebook_connect.services.tokens import mark_disconnected
+from safety.exceptions import Protected
 from tweets import selectors as tweet_selectors
 
 # How long a worker owns a share while it talks to Facebook (well above the Graph timeouts).
@@ -31,11 +32,15 @@ SHARE_LEASE = timedelta(minutes=5)
 def create_share(*, user: User, tweet_id: int, page_id: str) -> FacebookShare:
     """Record a share (outbox row) and schedule its publication after commit.
 
-    Raises FacebookNotConnected (400), NotFound for a missing tweet.
+    Raises FacebookNotConnected (400), NotFound for a missing tweet or one the user may not
+    see, Blocked, and Protected for a protected account's tweet.
     """
     account = FacebookAccount.objects.filter(user_id=user.pk).first()
     if account is None or not account.is_connected:
         raise FacebookNotConnected()
+    tweet = tweet_selectors.access_original(tweet_id=tweet_id, viewer=user)
+    if tweet.user.is_protected:
+        raise Protected()  # a Page is public: protected tweets never leave Chirp
     tweet = tweet_selectors.get_tweet(tweet_id=tweet_id)
     share = FacebookShare.objects.create(user=user, tweet=tweet, page_id=page_id)
     from facebook_connect import tasks

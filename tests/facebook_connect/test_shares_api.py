@@ -297,3 +297,16 @@ def test_a_share_whose_attempts_are_spent_is_failed_not_published_again(
     )
     assert len(fake_graph.calls("/9001/feed")) == 1
     assert fake_graph.posts == []
+
+
+def test_a_protected_accounts_tweet_is_never_shared(connected_client, user):
+    # docs/safety.md: a Page is public, so a protected tweet would leak there.
+    user.is_protected = True
+    user.save(update_fields=["is_protected"])
+    tweet = TweetFactory(user=user, text="for followers only")
+
+    response = share(connected_client, tweet.pk)
+
+    assert response.status_code == 403
+    assert response.json() == error("protected")
+    assert not FacebookShare.objects.exists()
