@@ -53,3 +53,19 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.actor_id} {self.verb} -> {self.recipient_id}"
+
+
+class NotificationOptOut(models.Model):
+    """A verb the user turned off in /me/notification-settings/: `notify` creates no
+    notification of it for them. No row: the verb is on (the default)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    verb = models.CharField(max_length=20, choices=Verb.choices)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "verb"], name="notifications_optout_uniq"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} off: {self.verb}"

@@ -1,8 +1,9 @@
-from django.db.models import QuerySet
+from django.db.models import Exists, Q, QuerySet
 
 from accounts.models import User
 from core.exceptions import NotFound
-from notifications.models import Notification
+from notifications.models import Notification, NotificationOptOut, Verb
+from safety.selectors import shielded
 
 
 def list_notifications(*, recipient: User, unread_only: bool = False) -> QuerySet:
@@ -25,3 +26,21 @@ def access_notification(*, recipient: User, notification_id: int) -> Notificatio
 
 def unread_count(*, recipient: User | int) -> int:
     return Notification.objects.filter(recipient=recipient, unread=True).count()
+
+
+def is_silenced(*, recipient_id: int, actor_id: int, verb: str) -> bool:
+    """True when no notification of `verb` from the actor may reach the recipient: a block
+    either way, a mute of the actor by the recipient, or the verb turned off in the
+    recipient's settings. One query."""
+    turned_off = Exists(NotificationOptOut.objects.filter(user_id=recipient_id, verb=verb))
+    return (
+        User.objects.filter(pk=actor_id)
+        .filter(shielded(recipient_id, actor_id) | Q(turned_off))
+        .exists()
+    )
+
+
+def get_notification_settings(*, user: User) -> dict[str, bool]:
+    """Every verb, true unless the user turned it off."""
+    off = set(NotificationOptOut.objects.filter(user=user).values_list("verb", flat=True))
+    return {verb.value: verb.value not in off for verb in Verb}

@@ -1,7 +1,7 @@
 from rest_framework import serializers
 
 from accounts.serializers import UserSummarySerializer
-from notifications.models import Notification
+from notifications.models import Notification, Verb
 
 
 class NotificationTweetSerializer(serializers.Serializer):
@@ -35,3 +35,16 @@ class UnreadCountSerializer(serializers.Serializer):
 
 class MarkedSerializer(serializers.Serializer):
     marked = serializers.IntegerField()
+
+
+# One boolean per verb, named after it: the settings' shape follows Verb, never restated.
+NotificationSettingsSerializer = type(
+    "NotificationSettingsSerializer",
+    (serializers.Serializer,),
+    {verb.value: serializers.BooleanField() for verb in Verb},
+)
+NotificationSettingsUpdateInputSerializer = type(
+    "NotificationSettingsUpdateInputSerializer",
+    (serializers.Serializer,),
+    {verb.value: serializers.BooleanField(required=False) for verb in Verb},
+)

@@ -12,8 +12,8 @@ from django.db.models import Q
 from accounts.models import User
 from core.realtime import send_to_user_on_commit
 from notifications.events import notification_event
-from notifications.models import Notification, Verb
-from safety.selectors import notification_suppressed
+from notifications.models import Notification, NotificationOptOut, Verb
+from notifications.selectors import get_notification_settings, is_silenced
 
 # Verbs whose repeats (like, unlike, like) must not notify twice.
 DEDUPED = {
@@ -44,13 +44,13 @@ def notify(
     """Record that `actor` did `verb` to `recipient_id` and push it after commit.
 
     Nothing for one's own actions, nothing twice for a repeated toggle, nothing between
-    users who block each other, nothing from a user the recipient mutes (docs/safety.md):
-    checked here, when the notification would be created, so no list or socket filters
-    later. Call inside the action's transaction.
+    users who block each other, nothing from a user the recipient mutes (docs/safety.md),
+    nothing of a verb the recipient turned off: checked here, when the notification would
+    be created, so no list or socket filters later. Call inside the action's transaction.
     """
     if recipient_id == actor.pk:
         return None
-    if notification_suppressed(recipient_id=recipient_id, actor_id=actor.pk):
+    if is_silenced(recipient_id=recipient_id, actor_id=actor.pk, verb=verb):
         return None
     try:
         with transaction.atomic():
@@ -75,6 +75,19 @@ def forget_between(*, user_id: int, other_id: int) -> int:
         Q(recipient_id=user_id, actor_id=other_id) | Q(recipient_id=other_id, actor_id=user_id)
     ).delete()
     return deleted
+
+
+@transaction.atomic
+def update_notification_settings(*, user: User, changes: dict[str, bool]) -> dict[str, bool]:
+    """Turn verbs on (delete the opt-out) or off (insert it; a repeat is a no-op). Returns
+    every verb's setting."""
+    off = [verb for verb, on in changes.items() if not on]
+    on = [verb for verb, is_on in changes.items() if is_on]
+    NotificationOptOut.objects.filter(user=user, verb__in=on).delete()
+    NotificationOptOut.objects.bulk_create(
+        [NotificationOptOut(user=user, verb=verb) for verb in off], ignore_conflicts=True
+    )
+    return get_notification_settings(user=user)
 
 
 @transaction.atomic

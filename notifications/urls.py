@@ -1,8 +1,14 @@
+from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from notifications.views import NotificationViewSet
+from notifications.views import NotificationSettingsViewSet, NotificationViewSet
 
 router = SimpleRouter()
 router.register("notifications", NotificationViewSet, basename="notification")
 
-urlpatterns = router.urls
+settings_view = NotificationSettingsViewSet.as_view({"get": "retrieve", "patch": "partial_update"})
+
+urlpatterns = [
+    path("me/notification-settings/", settings_view, name="notification-settings"),
+    *router.urls,
+]

@@ -8,6 +8,8 @@ from notifications import selectors, services
 from notifications.serializers import (
     MarkedSerializer,
     NotificationSerializer,
+    NotificationSettingsSerializer,
+    NotificationSettingsUpdateInputSerializer,
     NotificationUpdateInputSerializer,
     UnreadCountSerializer,
 )
@@ -51,3 +53,23 @@ class NotificationViewSet(InputSerializersMixin, viewsets.GenericViewSet):
     @action(detail=False, methods=["post"], url_path="mark-all-read", url_name="mark-all-read")
     def mark_all_read(self, request):
         return Response({"marked": services.mark_all_read(recipient=request.user)})
+
+
+class NotificationSettingsViewSet(InputSerializersMixin, viewsets.GenericViewSet):
+    """GET, PATCH /me/notification-settings/: which verbs create notifications for the
+    caller (all true by default); applied when notifications are created."""
+
+    serializer_class = NotificationSettingsSerializer
+    input_serializers = {"partial_update": NotificationSettingsUpdateInputSerializer}
+    permission_classes = [permissions.IsAuthenticated]
+
+    def retrieve(self, request):
+        return Response(selectors.get_notification_settings(user=request.user))
+
+    @extend_schema(
+        request=NotificationSettingsUpdateInputSerializer,
+        responses={200: NotificationSettingsSerializer},
+    )
+    def partial_update(self, request):
+        data = validated(NotificationSettingsUpdateInputSerializer, request)
+        return Response(services.update_notification_settings(user=request.user, changes=data))

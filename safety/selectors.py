@@ -66,14 +66,10 @@ def ensure_not_blocked(*, actor: User, other_ids: Sequence[int | None]) -> None:
         raise Blocked()
 
 
-def notification_suppressed(*, recipient_id: int, actor_id: int) -> bool:
-    """True when the recipient must not hear of the actor: a block either way, or the
-    recipient mutes the actor. One query."""
-    return (
-        User.objects.filter(pk=actor_id)
-        .filter(blocked_either_way(recipient_id, actor_id) | muting(recipient_id, actor_id))
-        .exists()
-    )
+def shielded(recipient, actor) -> Q:
+    """The recipient must not hear of the actor: a block either way, or the recipient mutes
+    the actor (ids or expressions). For notifications.selectors.is_silenced."""
+    return Q(blocked_either_way(recipient, actor)) | Q(muting(recipient, actor))
 
 
 def annotate_relation_flags(queryset: QuerySet, *, viewer: User | None) -> QuerySet:
