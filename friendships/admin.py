@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from friendships import services
-from friendships.models import Friendship
+from friendships.models import FollowRequest, Friendship
 
 
 @admin.register(Friendship)
@@ -24,3 +24,20 @@ class FriendshipAdmin(admin.ModelAdmin):
     def delete_queryset(self, request, queryset) -> None:
         for friendship in queryset.select_related("follower", "followee"):
             self.delete_model(request, friendship)
+
+
+@admin.register(FollowRequest)
+class FollowRequestAdmin(admin.ModelAdmin):
+    """Pending requests to follow protected accounts; answered by their targets through
+    the API (friendships.services), so read-only here."""
+
+    list_display = ("id", "requester", "target", "created_at")
+    search_fields = ("requester__username", "target__username")
+    list_select_related = ("requester", "target")
+    raw_id_fields = ("requester", "target")
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
