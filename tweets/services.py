@@ -374,11 +374,13 @@ def unlike_tweet(*, user: User, tweet_id: int) -> Tweet:
     return tweet
 
 
-def _lock_comment(*, comment_id: int) -> Comment:
+def _lock_comment(*, comment_id: int, viewer: User | None = None) -> Comment:
     """Lock a comment after its tweet (KEY SHARE: it must not be deleted meanwhile), for
-    a write that moves the comment's counter. NotFound if either is gone."""
+    a write that moves the comment's counter. NotFound if either is gone; with a `viewer`,
+    NotFound and Blocked for the tweet as `selectors.access_original` (a comment on a
+    protected account's tweet is as hidden as the tweet)."""
     comment = selectors.get_comment(comment_id=comment_id)
-    _lock_original(tweet_id=comment.tweet_id, mode="KEY SHARE")
+    _lock_original(tweet_id=comment.tweet_id, mode="KEY SHARE", viewer=viewer)
     if not lock_rows(Comment, [comment.pk], mode="NO KEY UPDATE"):
         raise NotFound("No comment with that id.")
     return comment
@@ -386,8 +388,8 @@ def _lock_comment(*, comment_id: int) -> Comment:
 
 @atomic_with_retry
 def like_comment(*, user: User, comment_id: int) -> Comment:
-    comment = _lock_comment(comment_id=comment_id)
-    ensure_not_blocked(actor=user, other_ids=[comment.user_id, comment.tweet.user_id])
+    comment = _lock_comment(comment_id=comment_id, viewer=user)
+    ensure_not_blocked(actor=user, other_ids=[comment.user_id])
     if _insert_like(user=user, comment=comment):
         Comment.objects.filter(pk=comment.pk).update(likes_count=F("likes_count") + 1)
         notification_services.notify(
@@ -402,7 +404,7 @@ def like_comment(*, user: User, comment_id: int) -> Comment:
 
 @atomic_with_retry
 def unlike_comment(*, user: User, comment_id: int) -> Comment:
-    comment = _lock_comment(comment_id=comment_id)
+    comment = _lock_comment(comment_id=comment_id, viewer=user)
     deleted, _ = Like.objects.filter(user=user, comment=comment).delete()
     if deleted:
         Comment.objects.filter(pk=comment.pk).update(likes_count=F("likes_count") - 1)

@@ -1,5 +1,5 @@
 """GET, PATCH /api/v1/me/notification-settings/: a boolean per verb, applied when a
-notification would be created (API.md additions: notification settings)."""
+notification would be created (docs/api.md "Notifications")."""
 
 import pytest
 

@@ -1,4 +1,4 @@
-"""Protected accounts and follow requests (API.md "Blocks, mutes, private accounts"): a
+"""Protected accounts and follow requests (docs/api.md "Blocks and mutes"): a
 protected account's tweets are seen only by its accepted followers and itself, follows
 become requests it accepts or rejects, and nothing leaks through a list, a detail, a
 retweet, a notification or a Facebook share."""
@@ -11,6 +11,7 @@ from notifications.models import Notification
 from tests.factories import CommentFactory, FriendshipFactory, TweetFactory, UserFactory
 from tests.safety.conftest import block, ids, usernames
 from tests.shapes import error, profile_json, summary_json
+from tweets.models import Tweet
 
 pytestmark = pytest.mark.django_db
 
@@ -168,6 +169,10 @@ def test_protected_tweets_are_seen_only_by_followers_and_the_author(
         assert (
             bob_client.post(f"/api/v1/tweets/{tweet.pk}/{path}", {"text": "x"}).status_code == 404
         )
+    comment_id = tweet.comments.get().pk
+    for method in ("post", "delete"):  # a comment's text shows in the answer
+        response = getattr(bob_client, method)(f"/api/v1/comments/{comment_id}/like/")
+        assert response.status_code == 404, method
 
 
 def test_protected_tweets_cannot_be_retweeted_even_by_followers(
@@ -183,7 +188,7 @@ def test_protected_tweets_cannot_be_retweeted_even_by_followers(
         assert response.json() == error("protected")
 
 
-def test_retweets_made_before_protection_leave_non_followers_lists(
+def test_protecting_an_account_removes_others_retweets_of_its_tweets(
     alice, bob, alice_client, bob_client
 ):
     carol = UserFactory(username="carol")
@@ -197,6 +202,10 @@ def test_retweets_made_before_protection_leave_non_followers_lists(
     assert ids(bob_client.get("/api/v1/newsfeed/")) == []
     assert ids(bob_client.get("/api/v1/users/carol/tweets/")) == []
     assert ids(bob_client.get("/api/v1/tweets/?hashtag=later")) == []
+    assert not Tweet.objects.filter(retweet_of=tweet).exists()
+    tweet.refresh_from_db()
+    carol.refresh_from_db()
+    assert (tweet.retweets_count, carol.tweets_count) == (0, 0)
 
 
 def test_mentions_from_a_protected_account_notify_only_its_followers(
