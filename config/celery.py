@@ -13,8 +13,10 @@ from core.beat import refuse_without_broker
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
-app = Celery("chirp")
-# Every CELERY_* Django setting configures Celery (broker, eager mode, acks_late, beat).
+# core.tasks.Task: every task's retry policy.
+app = Celery("chirp", task_cls="core.tasks:Task")
+# Every CELERY_* Django setting configures Celery (broker, eager mode, acks_late and time
+# limits of every task, beat).
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 

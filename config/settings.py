@@ -319,7 +319,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": 3600,
     "socket_timeout": REDIS_SOCKET_TIMEOUT,
 }
-CELERY_TASK_TIME_LIMIT = 300
+CELERY_TASK_TIME_LIMIT = 120
+CELERY_TASK_SOFT_TIME_LIMIT = 100
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Publishing happens after commit inside a request: fail fast when the broker is down and
 # let the reconcilers finish the work, rather than hold the request for kombu's retries.
