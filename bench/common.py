@@ -29,22 +29,22 @@ BROKER_DB = 11
 RUN = uuid.uuid4().hex[:10]
 
 
-def redis_db(url: str, db: int) -> str:
-    parts = urlsplit(url)
-    return urlunsplit((parts.scheme, parts.netloc, f"/{db}", parts.query, parts.fragment))
-
-
 def configure_environment() -> dict[str, str]:
     """Environment of this process and of every process it starts, set before Django loads
     settings (variables already set win, except those that keep the run isolated and
     measurable)."""
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))  # the project's packages
+    from config.redis_urls import redis_url_with_db
+
     database_url = os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL
     redis_url = os.environ.get("REDIS_URL") or DEFAULT_REDIS_URL
     env = {
         "DJANGO_SETTINGS_MODULE": "config.settings",
         "DATABASE_URL": database_url,
         "REDIS_URL": redis_url,
-        "CELERY_BROKER_URL": os.environ.get("CELERY_BROKER_URL") or redis_db(redis_url, BROKER_DB),
+        "CELERY_BROKER_URL": os.environ.get("CELERY_BROKER_URL")
+        or redis_url_with_db(redis_url, BROKER_DB),
         "CELERY_TASK_DEFAULT_QUEUE": f"bench-{RUN}",
         "CELERY_TASK_ALWAYS_EAGER": "false",
         "CACHE_KEY_PREFIX": f"bench-{RUN}",
@@ -83,7 +83,6 @@ def fresh_database(database_url: str) -> str:
 
 def setup(database_url: str) -> str:
     """A fresh, migrated bench database and Django set up on it; returns the name."""
-    sys.path.insert(0, str(ROOT))
     database = fresh_database(database_url)
 
     import django

@@ -9,7 +9,6 @@ import importlib.util
 import sys
 from datetime import timedelta
 from pathlib import Path
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -19,6 +18,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.retry import Retry as RedisRetry
 
 from config import local_secrets
+from config.redis_urls import redis_db_number, redis_url_with_db
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -212,19 +212,6 @@ ASYNC_REDIS_RETRY = AsyncRedisRetry(NoBackoff(), 1, supported_errors=(RedisConne
 CACHE_KEY_PREFIX = env.str("CACHE_KEY_PREFIX", default="chirp")
 
 
-def _redis_db(url: str, db: int) -> str:
-    """The same Redis server with another database number (a `?db=` would win over it)."""
-    parts = urlsplit(url)
-    query = urlencode([(k, v) for k, v in parse_qsl(parts.query) if k != "db"])
-    return urlunsplit((parts.scheme, parts.netloc, f"/{db}", query, parts.fragment))
-
-
-def _redis_db_number(url: str) -> int:
-    """The database a Redis URL names, as redis-py reads it: `?db=`, else the path, else 0."""
-    parts = urlsplit(url)
-    return int(dict(parse_qsl(parts.query)).get("db") or parts.path.strip("/") or 0)
-
-
 if REDIS_URL:
     CACHES = {
         "default": {
@@ -290,8 +277,8 @@ else:
 # queue of its own, named after its cache database and key prefix: two deployments whose
 # REDIS_URL databases (or CACHE_KEY_PREFIX) differ never run each other's tasks.
 if REDIS_URL:
-    _cache_db = _redis_db_number(REDIS_URL)
-    _default_broker = _redis_db(REDIS_URL, 0 if _cache_db == 1 else 1)
+    _cache_db = redis_db_number(REDIS_URL)
+    _default_broker = redis_url_with_db(REDIS_URL, 0 if _cache_db == 1 else 1)
     _default_queue = f"{CACHE_KEY_PREFIX}-db{_cache_db}"
 else:
     _default_broker, _default_queue = "memory://localhost/", "celery"

@@ -34,7 +34,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, urlencode, urlsplit, urlunsplit
+from urllib.parse import quote, urlencode
 
 import kombu.pools
 import pytest
@@ -43,6 +43,7 @@ from django.conf import settings
 from django.db import connection
 
 from config.celery import app as celery_app
+from config.redis_urls import redis_url_with_db
 from tests.conftest import service_missing
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -85,12 +86,7 @@ def wait_until(
         time.sleep(interval)
 
 
-def redis_url_with_db(url: str, db: int) -> str:
-    parts = urlsplit(url)
-    return urlunsplit((parts.scheme, parts.netloc, f"/{db}", parts.query, parts.fragment))
-
-
-def worker_database_url(**options: str) -> str:
+def database_url(**options: str) -> str:
     """A DATABASE_URL for the database this test process uses (pytest-django's test
     database), with libpq `options` such as lock_timeout="500"."""
     db = connection.settings_dict
@@ -323,7 +319,7 @@ def start_worker(
         environment = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "config.settings",
-            "DATABASE_URL": worker_database_url(**(database_options or {})),
+            "DATABASE_URL": database_url(**(database_options or {})),
             "REDIS_URL": settings.REDIS_URL,
             "CELERY_BROKER_URL": broker.url,
             "CELERY_TASK_ALWAYS_EAGER": "false",
