@@ -116,14 +116,14 @@ def chirp_server(browser_thread, django_db_setup, django_db_blocker, tmp_path_fa
     """`make run`'s daphne on a free port and the test database, for this package's tests:
     stopped when they are done, so its connections never count against another test's
     bound on the same database."""
-    from tests.integration.conftest import worker_database_url
+    from tests.integration.conftest import database_url
     from tests.integration.servers import start_make_run_server
 
     base = tmp_path_factory.mktemp("browser-server")
     with django_db_blocker.unblock():
-        database_url = worker_database_url()
+        url = database_url()
     env = {
-        "DATABASE_URL": database_url,
+        "DATABASE_URL": url,
         # make run's embedded mode: no Redis, tasks in-process, emails to files.
         "REDIS_URL": "",
         "CELERY_BROKER_URL": "memory://localhost/",

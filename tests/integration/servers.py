@@ -39,7 +39,7 @@ import pytest
 import requests
 import yaml
 
-from tests.integration.conftest import die_with_parent, worker_database_url
+from tests.integration.conftest import database_url, die_with_parent
 from tests.integration.realtime_fixtures import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -277,7 +277,7 @@ def server_environment(settings, broker) -> dict[str, str]:
     queue, and production's DEBUG off (with secrets of its own), throttles off."""
     return {
         "DJANGO_SETTINGS_MODULE": "config.settings",
-        "DATABASE_URL": worker_database_url(),
+        "DATABASE_URL": database_url(),
         "REDIS_URL": settings.REDIS_URL,
         "CELERY_BROKER_URL": broker.url,
         "CELERY_TASK_DEFAULT_QUEUE": broker.queue,
