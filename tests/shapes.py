@@ -8,11 +8,22 @@ from datetime import UTC
 from typing import Any
 from unittest.mock import ANY
 
-__all__ = ["ANY", "error", "iso", "me_json", "profile_json", "summary_json"]
+__all__ = [
+    "ANY",
+    "comment_json",
+    "error",
+    "iso",
+    "me_json",
+    "profile_json",
+    "summary_json",
+    "tweet_json",
+]
 
 
-def iso(moment) -> str:
-    """A datetime as the API renders it: ISO 8601, UTC, microseconds, `Z`."""
+def iso(moment) -> str | None:
+    """A datetime as the API renders it: ISO 8601, UTC, microseconds, `Z` (None stays None)."""
+    if moment is None:
+        return None
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
@@ -53,6 +64,43 @@ def me_json(user, **overrides: Any) -> dict[str, Any]:
         "email": user.email,
         "email_verified": user.email_verified,
         "facebook_connected": False,
+    }
+    return {**body, **overrides}
+
+
+def tweet_json(tweet, **overrides: Any) -> dict[str, Any]:
+    """A tweet without photos, as a viewer who has neither liked nor retweeted it sees it
+    (read again from the database, for its counters)."""
+    tweet.refresh_from_db()
+    body = {
+        "id": tweet.pk,
+        "user": summary_json(tweet.user),
+        "text": tweet.text,
+        "created_at": iso(tweet.created_at),
+        "edited_at": iso(tweet.edited_at),
+        "photos": [],
+        "hashtags": [],
+        "mentions": [],
+        "likes_count": tweet.likes_count,
+        "retweets_count": tweet.retweets_count,
+        "comments_count": tweet.comments_count,
+        "has_liked": False,
+        "has_retweeted": False,
+        "retweet_of": None,
+    }
+    return {**body, **overrides}
+
+
+def comment_json(comment, **overrides: Any) -> dict[str, Any]:
+    comment.refresh_from_db()
+    body = {
+        "id": comment.pk,
+        "tweet_id": comment.tweet_id,
+        "user": summary_json(comment.user),
+        "text": comment.text,
+        "created_at": iso(comment.created_at),
+        "likes_count": comment.likes_count,
+        "has_liked": False,
     }
     return {**body, **overrides}
 

@@ -6,8 +6,7 @@ from core.pagination import Cursor
 from newsfeeds.models import NewsFeed
 from tests.factories import FriendshipFactory, RetweetFactory, TweetFactory, UserFactory
 from tests.newsfeeds.conftest import FEED, feed_ids, walk_feed
-from tests.shapes import error
-from tests.tweets.helpers import tweet_body
+from tests.shapes import error, tweet_json
 
 pytestmark = pytest.mark.django_db
 
@@ -30,7 +29,7 @@ def test_own_tweet_is_in_the_feed_before_fanout(make_auth_client):
     assert response.status_code == 200
     tweet = author.tweets.get()
     assert response.json() == {
-        "results": [tweet_body(tweet)],
+        "results": [tweet_json(tweet)],
         "next": None,
         "previous": link("prev", tweet.pk),
     }
@@ -51,7 +50,7 @@ def test_followers_get_a_tweet_through_the_fanout(make_auth_client, committed):
     for follower in followers:
         response = make_auth_client(follower).get(FEED)
         assert response.status_code == 200
-        assert response.json()["results"] == [tweet_body(tweet)]
+        assert response.json()["results"] == [tweet_json(tweet)]
     assert feed_ids(make_auth_client(stranger)) == []
 
 
@@ -77,7 +76,7 @@ def test_retweets_reach_the_retweeters_followers(make_auth_client, committed):
     response = make_auth_client(follower).get(FEED)
     assert response.status_code == 200
     assert response.json()["results"] == [
-        tweet_body(retweet, retweet_of=tweet_body(original)),
+        tweet_json(retweet, retweet_of=tweet_json(original)),
     ]
     # The retweeter's own feed has it too, flagged as retweeted by them.
     assert feed_ids(make_auth_client(retweeter)) == [retweet.pk]

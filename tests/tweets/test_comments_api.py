@@ -1,7 +1,7 @@
 import pytest
 
 from tests.factories import CommentFactory, TweetFactory, UserFactory
-from tests.tweets.helpers import comment_body
+from tests.shapes import comment_json
 from tweets import services
 from tweets.models import Comment, Tweet
 
@@ -49,7 +49,7 @@ def test_comments_list_oldest_first(api_client):
 
     assert response.status_code == 200
     body = response.json()
-    assert body["results"] == [comment_body(comment) for comment in comments]
+    assert body["results"] == [comment_json(comment) for comment in comments]
     assert body["next"] is None
 
 
@@ -73,8 +73,8 @@ def test_comments_list_shows_the_viewers_has_liked(user, auth_client):
     response = auth_client.get(f"/api/v1/tweets/{tweet.pk}/comments/")
 
     assert response.json()["results"] == [
-        comment_body(liked, likes_count=1, has_liked=True),
-        comment_body(other),
+        comment_json(liked, likes_count=1, has_liked=True),
+        comment_json(other),
     ]
 
 

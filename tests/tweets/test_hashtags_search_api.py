@@ -5,7 +5,7 @@ import pytest
 import time_machine
 
 from tests.factories import TweetFactory, UserFactory
-from tests.tweets.helpers import tweet_body
+from tests.shapes import tweet_json
 from tweets import services
 from tweets.models import Hashtag, Trend, Tweet
 from tweets.tasks import compute_trends
@@ -84,7 +84,7 @@ def test_hashtag_filter_answers_whole_tweets(api_client):
     response = api_client.get("/api/v1/tweets/?hashtag=solo")
 
     assert response.json() == {
-        "results": [tweet_body(tweet, hashtags=["solo"])],
+        "results": [tweet_json(tweet, hashtags=["solo"])],
         "next": None,
         "previous": response.json()["previous"],
     }

@@ -1,7 +1,7 @@
 import pytest
 
 from tests.factories import CommentFactory, TweetFactory, UserFactory
-from tests.tweets.helpers import comment_body, summary, tweet_body
+from tests.shapes import comment_json, summary_json, tweet_json
 from tweets import services
 from tweets.models import Like, Tweet
 
@@ -17,7 +17,7 @@ def test_like_answers_the_tweet_with_has_liked(auth_client):
     response = auth_client.post(f"/api/v1/tweets/{tweet.pk}/like/")
 
     assert response.status_code == 200
-    assert response.json() == tweet_body(tweet, likes_count=1, has_liked=True)
+    assert response.json() == tweet_json(tweet, likes_count=1, has_liked=True)
 
 
 def test_like_is_idempotent(user, auth_client):
@@ -26,7 +26,7 @@ def test_like_is_idempotent(user, auth_client):
     first = auth_client.post(f"/api/v1/tweets/{tweet.pk}/like/")
     second = auth_client.post(f"/api/v1/tweets/{tweet.pk}/like/")
 
-    assert first.json() == second.json() == tweet_body(tweet, likes_count=1, has_liked=True)
+    assert first.json() == second.json() == tweet_json(tweet, likes_count=1, has_liked=True)
     assert Like.objects.filter(tweet=tweet, user=user).count() == 1
 
 
@@ -38,7 +38,7 @@ def test_unlike_is_idempotent(auth_client):
     second = auth_client.delete(f"/api/v1/tweets/{tweet.pk}/like/")
 
     assert first.status_code == second.status_code == 200
-    assert first.json() == second.json() == tweet_body(tweet, likes_count=0, has_liked=False)
+    assert first.json() == second.json() == tweet_json(tweet, likes_count=0, has_liked=False)
     assert not Like.objects.exists()
 
 
@@ -49,7 +49,7 @@ def test_liking_a_retweet_likes_its_original(user, auth_client):
 
     response = auth_client.post(f"/api/v1/tweets/{retweet.pk}/like/")
 
-    assert response.json() == tweet_body(original, likes_count=1, retweets_count=1, has_liked=True)
+    assert response.json() == tweet_json(original, likes_count=1, retweets_count=1, has_liked=True)
     assert Like.objects.get().tweet_id == original.pk
 
 
@@ -80,7 +80,7 @@ def test_likes_lists_user_summaries_newest_first(api_client):
 
     assert response.status_code == 200
     assert response.json() == {
-        "results": [summary(fan) for fan in reversed(fans)],
+        "results": [summary_json(fan) for fan in reversed(fans)],
         "next": None,
         "previous": response.json()["previous"],
     }
@@ -102,7 +102,7 @@ def test_retweet_answers_the_original_with_has_retweeted(user, auth_client):
     response = auth_client.post(f"/api/v1/tweets/{original.pk}/retweet/")
 
     assert response.status_code == 200
-    assert response.json() == tweet_body(original, retweets_count=1, has_retweeted=True)
+    assert response.json() == tweet_json(original, retweets_count=1, has_retweeted=True)
     retweet = Tweet.objects.get(retweet_of=original)
     assert (retweet.user, retweet.text) == (user, "")
     user.refresh_from_db()
@@ -116,7 +116,7 @@ def test_retweet_is_idempotent(user, auth_client):
     response = auth_client.post(f"/api/v1/tweets/{original.pk}/retweet/")
 
     assert response.status_code == 200
-    assert response.json() == tweet_body(original, retweets_count=1, has_retweeted=True)
+    assert response.json() == tweet_json(original, retweets_count=1, has_retweeted=True)
     assert Tweet.objects.filter(retweet_of=original).count() == 1
     user.refresh_from_db()
     assert user.tweets_count == 1
@@ -130,7 +130,7 @@ def test_retweeting_a_retweet_retweets_its_original(user, auth_client):
     response = auth_client.post(f"/api/v1/tweets/{retweet.pk}/retweet/")
 
     assert response.status_code == 200
-    assert response.json() == tweet_body(original, retweets_count=2, has_retweeted=True)
+    assert response.json() == tweet_json(original, retweets_count=2, has_retweeted=True)
     assert Tweet.objects.get(user=user).retweet_of_id == original.pk
     assert not Tweet.objects.filter(retweet_of=retweet).exists()
 
@@ -143,7 +143,7 @@ def test_undo_retweet_is_idempotent(user, auth_client):
     second = auth_client.delete(f"/api/v1/tweets/{original.pk}/retweet/")
 
     assert first.status_code == second.status_code == 200
-    assert first.json() == second.json() == tweet_body(original, retweets_count=0)
+    assert first.json() == second.json() == tweet_json(original, retweets_count=0)
     assert not Tweet.objects.filter(retweet_of=original).exists()
     user.refresh_from_db()
     assert user.tweets_count == 0
@@ -156,7 +156,7 @@ def test_undo_through_the_retweets_own_id(user, auth_client):
 
     response = auth_client.delete(f"/api/v1/tweets/{retweet.pk}/retweet/")
 
-    assert response.json() == tweet_body(original, retweets_count=0)
+    assert response.json() == tweet_json(original, retweets_count=0)
 
 
 def test_retweet_missing_is_404_and_anonymous_is_401(auth_client, api_client):
@@ -179,12 +179,12 @@ def test_a_retweet_appears_in_the_retweeters_timeline(user, api_client):
 
     assert response.status_code == 200
     assert response.json()["results"] == [
-        tweet_body(
+        tweet_json(
             retweet,
             text="",
-            retweet_of=tweet_body(original, hashtags=["original"], retweets_count=1),
+            retweet_of=tweet_json(original, hashtags=["original"], retweets_count=1),
         ),
-        tweet_body(own),
+        tweet_json(own),
     ]
 
 
@@ -199,9 +199,9 @@ def test_comment_like_and_unlike_are_idempotent(auth_client):
 
     assert [r.status_code for r in liked + unliked] == [200] * 4
     assert (
-        liked[0].json() == liked[1].json() == comment_body(comment, likes_count=1, has_liked=True)
+        liked[0].json() == liked[1].json() == comment_json(comment, likes_count=1, has_liked=True)
     )
-    assert unliked[0].json() == unliked[1].json() == comment_body(comment, likes_count=0)
+    assert unliked[0].json() == unliked[1].json() == comment_json(comment, likes_count=0)
     assert not Like.objects.exists()
 
 

@@ -5,7 +5,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
 from tests.factories import TweetFactory
-from tests.tweets.helpers import image_bytes, image_upload, media_files, stored_path, tweet_body
+from tests.shapes import tweet_json
+from tests.tweets.helpers import image_bytes, image_upload, media_files, stored_path
 from tweets.models import Tweet, TweetPhoto
 
 pytestmark = pytest.mark.django_db
@@ -28,7 +29,7 @@ def test_tweet_with_one_photo(auth_client):
     tweet = Tweet.objects.get()
     photo = TweetPhoto.objects.get(tweet=tweet)
     url = f"http://testserver/media/{photo.image.name}"
-    assert response.json() == tweet_body(tweet, photos=[{"url": url, "width": 64, "height": 48}])
+    assert response.json() == tweet_json(tweet, photos=[{"url": url, "width": 64, "height": 48}])
     assert photo.image.name.startswith("tweets/") and photo.image.name.endswith(".jpg")
     assert open_stored(url).format == "JPEG"
     assert media_files() == [stored_path(url)]

@@ -7,7 +7,7 @@ from rest_framework.test import APIClient
 from accounts.models import User
 from tests.conftest import authenticate
 from tests.factories import TweetFactory, UserFactory
-from tests.tweets.helpers import iso, summary, tweet_body
+from tests.shapes import iso, summary_json, tweet_json
 from tweets import services
 from tweets.models import Tweet
 
@@ -153,7 +153,7 @@ def test_get_one_tweet_anonymously(api_client):
     response = api_client.get(f"/api/v1/tweets/{tweet.pk}/")
 
     assert response.status_code == 200
-    assert response.json() == tweet_body(tweet, hashtags=["news"])
+    assert response.json() == tweet_json(tweet, hashtags=["news"])
 
 
 def test_get_one_tweet_shows_the_viewers_flags(user, auth_client):
@@ -163,7 +163,7 @@ def test_get_one_tweet_shows_the_viewers_flags(user, auth_client):
 
     response = auth_client.get(f"/api/v1/tweets/{tweet.pk}/")
 
-    assert response.json() == tweet_body(
+    assert response.json() == tweet_json(
         tweet, likes_count=1, retweets_count=1, has_liked=True, has_retweeted=True
     )
 
@@ -192,7 +192,7 @@ def test_author_edits_text_and_tags_are_parsed_again(user):
         )
 
     assert response.status_code == 200
-    assert response.json() == tweet_body(
+    assert response.json() == tweet_json(
         tweet,
         text="new #After #still @Carol",
         edited_at="2030-05-01T12:00:00.123456Z",
@@ -332,6 +332,6 @@ def test_get_a_retweet_nests_its_original(user, api_client):
     response = api_client.get(f"/api/v1/tweets/{retweet.pk}/")
 
     assert response.status_code == 200
-    assert response.json() == tweet_body(
-        retweet, user=summary(user), retweet_of=tweet_body(original, hashtags=["one"])
+    assert response.json() == tweet_json(
+        retweet, user=summary_json(user), retweet_of=tweet_json(original, hashtags=["one"])
     )
