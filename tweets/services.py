@@ -16,6 +16,7 @@ the insert into a 500.
 """
 
 import logging
+from collections import Counter
 from collections.abc import Sequence
 from datetime import timedelta
 
@@ -266,10 +267,10 @@ def _delete_tweets(tweets: Sequence[Tweet]) -> None:
     ]
     # A deleted retweet no longer counts on its original.
     originals = [tweet.retweet_of_id for tweet in tweets if tweet.retweet_of_id not in (None, *ids)]
-    for original_id, count in sorted(_tally(originals).items()):
+    for original_id, count in sorted(Counter(originals).items()):
         Tweet.objects.filter(pk=original_id).update(retweets_count=F("retweets_count") - count)
     _move_user_counters(
-        {user_id: {"tweets_count": -count} for user_id, count in _tally(doomed_authors).items()}
+        {user_id: {"tweets_count": -count} for user_id, count in Counter(doomed_authors).items()}
     )
     files = list(TweetPhoto.objects.filter(tweet_id__in=ids).values_list("image", flat=True))
     # Feed rows cascade with the tweets; cached feeds are cleaned after commit.
@@ -296,13 +297,6 @@ def remove_retweets_of(*, author: User) -> int:
     retweets = list(Tweet.objects.filter(pk__in=locked))
     _delete_tweets(retweets)
     return len(retweets)
-
-
-def _tally(values: Sequence[int]) -> dict[int, int]:
-    counts: dict[int, int] = {}
-    for value in values:
-        counts[value] = counts.get(value, 0) + 1
-    return counts
 
 
 # --- retweets ----------------------------------------------------------------------------
