@@ -20,41 +20,58 @@ from facebook_connect.services.tokens import VerifiedToken, verify_token
 logger = logging.getLogger(__name__)
 
 
-@transaction.atomic
-def _match_or_register(verified: VerifiedToken, site_url: str) -> tuple[User, bool]:
-    account = (
+def _locked_account(facebook_id: str) -> FacebookAccount | None:
+    return (
         FacebookAccount.objects.select_for_update()
         .select_related("user")
-        .filter(facebook_id=verified.facebook_id)
+        .filter(facebook_id=facebook_id)
         .first()
     )
-    if account is not None:
-        user = account.user
-        if not user.is_active:
-            raise AuthenticationFailed("This account is disabled.")
-        store_token(account, verified)
-        created = False
-    else:
+
+
+def _refusal_to_link(owner: User) -> EmailInUse | None:
+    """Why the Facebook account may not be linked to the user with its email, if it may not.
+    Linking by email is only safe when this account proved the address to us; otherwise
+    whoever registered it first could take over the Facebook login, or the Facebook user an
+    account someone else is about to verify."""
+    if not owner.email_verified or not owner.is_active:
+        return EmailInUse()
+    if FacebookAccount.objects.filter(user=owner).exists():
+        return EmailInUse(
+            "The account with this Facebook account's email is connected to another "
+            "Facebook account."
+        )
+    return None
+
+
+@transaction.atomic
+def _match_or_register(verified: VerifiedToken, site_url: str) -> tuple[User, bool]:
+    account = _locked_account(verified.facebook_id)
+    if account is None:
         email = verified.profile.email
         owner = User.objects.filter(email__iexact=email).first() if email else None
-        if owner is not None:
-            # Linking by email is only safe when this account proved the address to us;
-            # otherwise whoever registered it first could take over the Facebook login, or
-            # the Facebook user an account someone else is about to verify.
-            if not owner.email_verified or not owner.is_active:
-                raise EmailInUse()
-            if FacebookAccount.objects.filter(user=owner).exists():
-                raise EmailInUse(
-                    "The account with this Facebook account's email is connected to another "
-                    "Facebook account."
-                )
-            user, created = owner, False
-        else:
+        if owner is None:
             user = account_services.create_user_from_profile(
                 name=verified.profile.name, email=email, site_url=site_url
             )
-            created = True
-        account = link_account(user, verified)
+            return _logged_in(link_account(user, verified), created=True)
+        refusal = _refusal_to_link(owner)
+        if refusal is None:
+            return _logged_in(link_account(owner, verified), created=False)
+        # A concurrent login with this token may have registered (or linked) the owner after
+        # our first read: it committed the account row in the same transaction, so a second
+        # read finds it, and this login matches it rather than refusing.
+        account = _locked_account(verified.facebook_id)
+        if account is None:
+            raise refusal
+    if not account.user.is_active:
+        raise AuthenticationFailed("This account is disabled.")
+    store_token(account, verified)
+    return _logged_in(account, created=False)
+
+
+def _logged_in(account: FacebookAccount, *, created: bool) -> tuple[User, bool]:
+    user = account.user
     User.objects.filter(pk=user.pk).update(last_login=timezone.now())
     user.facebook_account = account  # /me's facebook_connected without a query
     schedule_sync(account)
