@@ -139,7 +139,6 @@ ASGI_APPLICATION = "config.asgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -155,7 +154,6 @@ TEMPLATES = [
 DATABASES = {
     "default": env.db_url("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
-DATABASES["default"]["ATOMIC_REQUESTS"] = False  # services own their transactions
 # PostgreSQL connections are bounded per process, whatever the load (docs/scaling.md):
 # - WSGI workers (gunicorn) and Celery keep one persistent connection per thread, and their
 #   threads are fixed: at most workers x threads, or pool processes, connections.
@@ -288,14 +286,10 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not REDI
 # one per run to share a broker safely).
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default=_default_queue)
 CELERY_TASK_EAGER_PROPAGATES = True
-CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_TASK_SERIALIZER = "json"
-CELERY_ACCEPT_CONTENT = ["json"]
-CELERY_TIMEZONE = "UTC"
 # acks_late + Redis: anything unacked for visibility_timeout is redelivered, so every task
 # must finish (time limit) and back off well below it (docs/reliability.md trap 6).
 # socket_timeout: without it, publishing to a hung Redis (a stopped process, a partition)
@@ -367,14 +361,10 @@ SIMPLE_JWT = {
     "REFRESH_TOKEN_LIFETIME": timedelta(days=env.int("JWT_REFRESH_DAYS", default=14)),
     "ROTATE_REFRESH_TOKENS": True,
     "BLACKLIST_AFTER_ROTATION": True,
-    "UPDATE_LAST_LOGIN": False,
+    # Pinned, not left to the library's default (docs/reliability.md trap 1).
     "ALGORITHM": "HS256",
     "SIGNING_KEY": JWT_SIGNING_KEY,
-    "AUTH_HEADER_TYPES": ("Bearer",),
     "CHECK_REVOKE_TOKEN": True,
-    "CHECK_USER_IS_ACTIVE": True,
-    "USER_ID_FIELD": "id",
-    "USER_ID_CLAIM": "user_id",
 }
 
 # --- REST framework --------------------------------------------------------------------
@@ -423,7 +413,6 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "core.schema.ChirpAutoSchema",
     "DATETIME_FORMAT": "%Y-%m-%dT%H:%M:%S.%fZ",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
-    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 
 SPECTACULAR_SETTINGS = {
@@ -442,7 +431,6 @@ SPECTACULAR_SETTINGS = {
     # dialog offers: API clients use it, and a token pasted into the session-cookie scheme
     # listed before it was never sent. Sessions stay accepted for the browsable API.
     "AUTHENTICATION_WHITELIST": REST_FRAMEWORK["DEFAULT_AUTHENTICATION_CLASSES"][:1],
-    "ENUM_NAME_OVERRIDES": {},
 }
 
 # --- Uploads ---------------------------------------------------------------------------
@@ -567,15 +555,10 @@ SECURE_HSTS_SECONDS = env.int(
 )
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = not DEBUG
-SECURE_CONTENT_TYPE_NOSNIFF = True
-X_FRAME_OPTIONS = "DENY"
 CSRF_FAILURE_VIEW = "core.views.csrf_failure"
 
-# --- I18N ------------------------------------------------------------------------------
-LANGUAGE_CODE = "en-us"
+# --- Time ------------------------------------------------------------------------------
 TIME_ZONE = "UTC"
-USE_I18N = True
-USE_TZ = True
 
 # --- Logging ---------------------------------------------------------------------------
 # One handler (the root's) prints everything once. The server's access log has a line for
