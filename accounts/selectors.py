@@ -25,8 +25,9 @@ def get_active_user(*, username: str) -> User:
 
 
 def list_users(*, search: str | None) -> QuerySet:
-    """Active users; with `search`, those whose username or display name starts with it."""
-    queryset = User.objects.filter(is_active=True).only(*SUMMARY_FIELDS)
+    """Active users, newest first; with `search`, those whose username or display name
+    starts with it."""
+    queryset = User.objects.filter(is_active=True).only(*SUMMARY_FIELDS).order_by("-id")
     if search:
         term = search.strip().lower()
         # lower(col) LIKE 'term%': served on PostgreSQL by the text_pattern_ops indexes

@@ -1,31 +1,43 @@
-"""Keyset ("cursor") pagination over one unique, monotonic integer column.
+"""Cursor pagination for every list: DRF's `CursorPagination`, walked by a unique key.
 
-Every list in the API is ordered by a unique key (an auto-increment id, which also follows
-creation time), so a cursor is simply "items after key K" or "items before key K":
-- following `next` never repeats or skips an item, even while new rows arrive;
-- the first page carries a `previous` link that returns what arrived since (pull-to-refresh);
-- `?page_size=` defaults to 20 and is capped at 100.
+A list is in its selector's order (`order_by`), which ends in a unique column, so every item
+has a unique key: its values of the ordering's columns (`-id`: the id; conversations: the
+last message's time, then the id). A cursor is DRF's (base64 of `p=<key>`, plus `r=1` for
+`previous`): it names the item the walk starts beyond, and the walk takes the rows strictly
+beyond it (`keyset`). DRF's offsets are never needed, since no two items share a key. So:
+- following `next` never repeats or skips an item, even while rows arrive or go;
+- the first page carries a `previous` link that returns what arrived since, newest first
+  (pull-to-refresh); when nothing did, the answer keeps the same `previous` to poll again;
+- `?page_size=` defaults to 20 and is capped at 100; anything but a whole number from 1 is a
+  400 (`invalid_page_size`).
+A cursor is opaque to clients: one we did not issue is a 400 (`invalid_cursor`), never a 500.
 
-A cursor is opaque to clients (URL-safe base64). A tampered cursor is a 400, never a 500.
+The newsfeed merges two sources rather than reading one queryset: it pages its tweet ids
+with `paginate_keys` and walks each source with `keyset`.
 """
 
-import base64
-import binascii
+import operator
+from base64 import b64decode
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from datetime import datetime
+from functools import reduce
 from typing import Any
+from urllib import parse
 
-from django.db.models import QuerySet
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q, QuerySet
+from django.utils import timezone
 from rest_framework import pagination
+from rest_framework.pagination import Cursor
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 from core.exceptions import ApplicationError
 
-DEFAULT_PAGE_SIZE = 20
-MAX_PAGE_SIZE = 100
-MAX_KEY = 2**63 - 1
+__all__ = ["Cursor", "CursorPagination", "InvalidCursor", "keyset"]
+
+Key = tuple[Any, ...]
 
 
 class InvalidCursor(ApplicationError):
@@ -33,144 +45,133 @@ class InvalidCursor(ApplicationError):
     default_detail = "The pagination cursor is invalid."
 
 
-@dataclass(frozen=True)
-class Cursor:
-    direction: str  # "next": keys beyond `key` in list order; "prev": keys before it
-    key: int
-
-    def encode(self) -> str:
-        raw = f"{self.direction[0]}:{self.key}".encode()
-        return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-    @classmethod
-    def decode(cls, value: str) -> "Cursor":
-        try:
-            padded = value + "=" * (-len(value) % 4)
-            direction, raw_key = base64.urlsafe_b64decode(padded.encode()).decode().split(":")
-            key = int(raw_key)
-            # Keys are bigint ids: anything else was not issued by us (and would overflow
-            # the database's integers or the Redis feed's scores).
-            if not 0 <= key <= MAX_KEY:
-                raise ValueError(key)
-            return cls({"n": "next", "p": "prev"}[direction], key)
-        except (ValueError, KeyError, binascii.Error, UnicodeDecodeError) as exc:
-            raise InvalidCursor() from exc
+class InvalidPageSize(ApplicationError):
+    default_code = "invalid_page_size"
+    default_detail = "page_size must be a whole number from 1."
 
 
-def page_size_from(request: Request) -> int:
-    raw = request.query_params.get("page_size")
-    if raw in (None, ""):
-        return DEFAULT_PAGE_SIZE
-    try:
-        size = int(raw)
-    except ValueError as exc:
-        raise ApplicationError(
-            "page_size must be a whole number.", code="invalid_page_size"
-        ) from exc
-    if size < 1:
-        raise ApplicationError("page_size must be at least 1.", code="invalid_page_size")
-    return min(size, MAX_PAGE_SIZE)
+def keyset(queryset: QuerySet, ordering: Sequence[str], cursor: Cursor | None) -> QuerySet:
+    """`queryset` as a walk from `cursor` in list order (`ordering`: "col" or "-col", the
+    last column unique): the rows strictly beyond the cursor's key, or for a reverse cursor
+    (`previous`) the rows strictly before it, nearest first. Slice it to a page."""
+    reverse = cursor is not None and cursor.reverse
+    walk = [_flip(column) for column in ordering] if reverse else list(ordering)
+    queryset = queryset.order_by(*walk)
+    if cursor is None:
+        return queryset
+    # (a, b) beyond (A, B): a beyond A, or a = A and b beyond B.
+    beyond = []
+    for index, column in enumerate(walk):
+        name = column.removeprefix("-")
+        equal = {walk[i].removeprefix("-"): cursor.position[i] for i in range(index)}
+        lookup = "lt" if column.startswith("-") else "gt"
+        beyond.append(Q(**equal, **{f"{name}__{lookup}": cursor.position[index]}))
+    return queryset.filter(reduce(operator.or_, beyond))
 
 
-def cursor_from(request: Request, param: str = "cursor") -> Cursor | None:
-    raw = request.query_params.get(param)
-    return Cursor.decode(raw) if raw else None
+class CursorPagination(pagination.CursorPagination):
+    """The one paginator of the API (DEFAULT_PAGINATION_CLASS): DRF's cursor format, links
+    and browsable-API controls, with a cursor holding the item's whole key (not DRF's first
+    column plus an offset), a `previous` link from the first page, and a 400 for a bad
+    cursor or page size (DRF answers 404, or ignores the page size)."""
 
-
-@dataclass
-class Page:
-    items: list
-    next_key: int | None  # key for the `next` link, None when this is the last page
-    prev_key: int | None  # key for the `previous` link, None when the page is empty
-
-
-def paginate_keys(
-    fetch: Callable[[int | None, int | None, bool, int], Sequence[Any]],
-    key_of: Callable[[Any], int],
-    cursor: Cursor | None,
-    page_size: int,
-) -> Page:
-    """Page through any ordered source, given `fetch(after, before, reverse, limit)`.
-
-    `fetch` returns up to `limit` items in list order whose key is strictly beyond `after`
-    and strictly before `before` (either bound may be None); with `reverse` it walks from
-    the `before` end instead (used for `previous`). Shared by querysets and the Redis feed.
-    """
-    if cursor is None or cursor.direction == "next":
-        after = cursor.key if cursor else None
-        rows = list(fetch(after, None, False, page_size + 1))
-        items = rows[:page_size]
-        next_key = key_of(items[-1]) if len(rows) > page_size else None
-        prev_key = key_of(items[0]) if items else (cursor.key if cursor else None)
-        # On a later page `previous` walks back towards the first; on the first page it
-        # asks for whatever is newer than the newest item (pull-to-refresh).
-        return Page(items, next_key, prev_key)
-    rows = list(fetch(None, cursor.key, True, page_size))
-    items = list(reversed(rows))
-    prev_key = key_of(items[0]) if items else cursor.key
-    next_key = key_of(items[-1]) if items else None
-    return Page(items, next_key, prev_key)
-
-
-def queryset_fetch(queryset: QuerySet, field: str, descending: bool) -> Callable:
-    """A `fetch` for paginate_keys over a queryset ordered by one unique integer field."""
-
-    def fetch(after: int | None, before: int | None, reverse: bool, limit: int) -> list:
-        qs = queryset
-        beyond, short = ("lt", "gt") if descending else ("gt", "lt")
-        if after is not None:
-            qs = qs.filter(**{f"{field}__{beyond}": after})
-        if before is not None:
-            qs = qs.filter(**{f"{field}__{short}": before})
-        walk_descending = descending != reverse
-        qs = qs.order_by(f"-{field}" if walk_descending else field)
-        return list(qs[:limit])
-
-    return fetch
-
-
-class CursorPagination(pagination.BasePagination):
-    """DRF pagination class: `ordering` names the unique key; "-id" is newest first."""
-
-    ordering = "-id"
-    page_size = DEFAULT_PAGE_SIZE
-    cursor_query_param = "cursor"
+    ordering = "-id"  # for a queryset its selector left unordered
+    page_size = 20
+    page_size_query_param = "page_size"
+    max_page_size = 100
 
     def paginate_queryset(self, queryset: QuerySet, request: Request, view=None) -> list:
-        ordering = getattr(view, "cursor_ordering", self.ordering)
-        descending = ordering.startswith("-")
-        field = ordering.lstrip("-")
+        ordering = self.get_ordering(request, queryset, view)
+        names = [column.removeprefix("-") for column in ordering]
+        self.start(request, [_field(queryset, name) for name in names])
+        rows = list(keyset(queryset, ordering, self.cursor)[: self.page_size + 1])
+        return self.take(rows, key=lambda row: tuple(getattr(row, name) for name in names))
+
+    def paginate_keys(
+        self, fetch: Callable[[Cursor | None, int], list[int]], request: Request, view=None
+    ) -> list[int]:
+        """A page of unique integer keys, highest first, from a source that is not one
+        queryset (the newsfeed's merge): `fetch(cursor, limit)` answers up to `limit` keys
+        in walk order, as `keyset` would."""
+        self.start(request, [models.PositiveBigIntegerField()])
+        return self.take(fetch(self.cursor, self.page_size + 1), key=lambda key: (key,))
+
+    def start(self, request: Request, fields: Sequence[models.Field]) -> None:
         self.request = request
-        page = paginate_keys(
-            queryset_fetch(queryset, field, descending),
-            key_of=lambda obj: getattr(obj, field),
-            cursor=cursor_from(request, self.cursor_query_param),
-            page_size=page_size_from(request),
-        )
+        self.base_url = request.build_absolute_uri()
+        self.page_size = self.get_page_size(request)
+        self.cursor = self.decode_cursor(request)
+        if self.cursor is not None:
+            self.cursor = self.cursor._replace(position=_key(fields, self.cursor.position))
+
+    def take(self, rows: list, key: Callable[[Any], Key]) -> list:
+        """This page out of up to `page_size + 1` rows in walk order; sets the links' keys."""
+        page = rows[: self.page_size]
+        cursor = self.cursor
+        if cursor is not None and cursor.reverse:
+            page.reverse()
+            # Walking back towards the top: `next` turns round at the page's oldest item,
+            # and `previous` always goes on, from where this walk began if nothing arrived.
+            self.next_key = key(page[-1]) if page else None
+            self.previous_key = key(page[0]) if page else cursor.position
+        else:
+            self.next_key = key(page[-1]) if len(rows) > len(page) else None
+            # On the first page `previous` asks for whatever is newer than its first item.
+            self.previous_key = key(page[0]) if page else (cursor.position if cursor else None)
         self.page = page
-        return page.items
+        self.display_page_controls = self.next_key is not None or self.previous_key is not None
+        return page
 
-    def respond(self, request: Request, page: Page, data: list) -> Response:
-        """The paginated response for a page built elsewhere (e.g. the newsfeed's merge)."""
-        self.request, self.page = request, page
-        return self.get_paginated_response(data)
+    def get_page_size(self, request: Request) -> int:
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw in (None, ""):
+            return self.page_size
+        try:
+            size = int(raw)
+        except ValueError as exc:
+            raise InvalidPageSize("page_size must be a whole number.") from exc
+        if size < 1:
+            raise InvalidPageSize("page_size must be at least 1.")
+        return min(size, self.max_page_size)
 
-    def get_paginated_response(self, data: list) -> Response:
-        return Response(self.envelope(data))
+    def get_ordering(self, request: Request, queryset: QuerySet, view) -> tuple[str, ...]:
+        """The selector's order, whose last column is unique; else `ordering`."""
+        ordering = tuple(queryset.query.order_by) or (self.ordering,)
+        for column in ordering:
+            # A key is read off each row by column name.
+            assert isinstance(column, str) and "__" not in column, ordering
+        return ordering
 
-    def envelope(self, data: list) -> dict:
-        return {
-            "results": data,
-            "next": self.link("next", self.page.next_key),
-            "previous": self.link("prev", self.page.prev_key),
-        }
+    def decode_cursor(self, request: Request) -> Cursor | None:
+        """DRF's cursor format, strictly: `p` (the key, one value per column) and `r=1`."""
+        encoded = request.query_params.get(self.cursor_query_param)
+        if not encoded:
+            return None
+        try:
+            querystring = b64decode(encoded.encode("ascii"), validate=True).decode("ascii")
+            tokens = parse.parse_qs(querystring, keep_blank_values=True, strict_parsing=True)
+        except ValueError as exc:  # binascii.Error and UnicodeError included
+            raise InvalidCursor() from exc
+        if "p" not in tokens or not set(tokens) <= {"p", "r"} or tokens.get("r", ["1"]) != ["1"]:
+            raise InvalidCursor()
+        return Cursor(offset=0, reverse="r" in tokens, position=tuple(tokens["p"]))
 
-    def link(self, direction: str, key: int | None) -> str | None:
+    def get_next_link(self) -> str | None:
+        return self.link(self.next_key, reverse=False)
+
+    def get_previous_link(self) -> str | None:
+        return self.link(self.previous_key, reverse=True)
+
+    def link(self, key: Key | None, *, reverse: bool) -> str | None:
         if key is None:
             return None
-        url = self.request.build_absolute_uri()
-        url = remove_query_param(url, self.cursor_query_param)
-        return replace_query_param(url, self.cursor_query_param, Cursor(direction, key).encode())
+        position = [_text(value) for value in key]
+        return self.encode_cursor(Cursor(offset=0, reverse=reverse, position=position))
+
+    def get_paginated_response(self, data: list) -> Response:
+        return Response(
+            {"results": data, "next": self.get_next_link(), "previous": self.get_previous_link()}
+        )
 
     def get_paginated_response_schema(self, schema: dict) -> dict:
         return {
@@ -193,11 +194,45 @@ class CursorPagination(pagination.BasePagination):
                 "schema": {"type": "string"},
             },
             {
-                "name": "page_size",
+                "name": self.page_size_query_param,
                 "required": False,
                 "in": "query",
-                "description": f"Items per page (default {DEFAULT_PAGE_SIZE}, "
-                f"max {MAX_PAGE_SIZE}).",
-                "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE},
+                "description": f"Items per page (default {self.page_size}, "
+                f"max {self.max_page_size}).",
+                "schema": {"type": "integer", "minimum": 1, "maximum": self.max_page_size},
             },
         ]
+
+
+def _flip(column: str) -> str:
+    return column.removeprefix("-") if column.startswith("-") else f"-{column}"
+
+
+def _field(queryset: QuerySet, name: str) -> models.Field:
+    """The model field or annotation an ordering column names (for a relation, its key)."""
+    if name in queryset.query.annotations:
+        return queryset.query.annotations[name].output_field
+    field = queryset.model._meta.pk if name == "pk" else queryset.model._meta.get_field(name)
+    return field.target_field if field.is_relation else field
+
+
+def _key(fields: Sequence[models.Field], raw: Sequence[str]) -> Key:
+    """A cursor's key as values of the columns' types, or InvalidCursor: a value the column
+    cannot hold (an integer beyond the database's, a naive time) is not one we issued."""
+    if len(raw) != len(fields):
+        raise InvalidCursor()
+    values = []
+    try:
+        for field, text in zip(fields, raw, strict=True):
+            value = field.to_python(text)
+            field.run_validators(value)  # the backend's integer range among them
+            if value is None or (isinstance(value, datetime) and timezone.is_naive(value)):
+                raise ValidationError("no value")
+            values.append(value)
+    except ValidationError as exc:
+        raise InvalidCursor() from exc
+    return tuple(values)
+
+
+def _text(value: Any) -> str:
+    return value.isoformat() if isinstance(value, datetime) else str(value)

@@ -89,9 +89,10 @@ def list_facebook_friend_users(*, user_id: int) -> QuerySet:
 
 
 def list_facebook_friends(*, user: User) -> QuerySet:
-    """The user's Facebook friends on Chirp with `is_following` and `follows_you`
-    (paginate by id)."""
-    return annotate_viewer_flags(list_facebook_friend_users(user_id=user.pk), viewer=user)
+    """The user's Facebook friends on Chirp, newest account first, with `is_following`
+    and `follows_you`."""
+    friends = list_facebook_friend_users(user_id=user.pk).order_by("-id")
+    return annotate_viewer_flags(friends, viewer=user)
 
 
 def access_share(*, share_id: int, user: User) -> FacebookShare:

@@ -13,7 +13,6 @@ from rest_framework.response import Response
 from accounts.emails import site_url_of
 from accounts.services import issue_tokens
 from core.api import InputSerializersMixin, validated
-from core.pagination import CursorPagination
 from core.parsers import JSONParser
 from facebook_connect import oauth, selectors
 from facebook_connect.exceptions import FacebookLoginCancelled, FacebookTokenInvalid
@@ -120,7 +119,6 @@ class FacebookConnectionViewSet(InputSerializersMixin, viewsets.GenericViewSet):
     permission_classes = [permissions.IsAuthenticated]
     serializer_class = FacebookConnectionSerializer
     input_serializers = {"connect": FacebookTokenInputSerializer}
-    pagination_class = CursorPagination
     throttle_scope = "facebook"
     throttle_writes_only = True
 

@@ -57,24 +57,28 @@ def can_see_tweets_of(viewer: User | None, user_path: str = "") -> Q:
 
 def list_follow_requests(*, target: User) -> QuerySet:
     """Pending requests to follow the target, most recent first, with the requesters."""
-    return FollowRequest.objects.filter(target=target, requester__is_active=True).select_related(
-        "requester"
+    return (
+        FollowRequest.objects.filter(target=target, requester__is_active=True)
+        .select_related("requester")
+        .order_by("-id")
     )
 
 
 def list_followers(*, username: str, viewer: User | None = None) -> QuerySet:
-    """Friendship rows whose followee is the user, most recent first (paginate by id),
-    without followers who block the viewer or whom the viewer blocks."""
+    """Friendship rows whose followee is the user, most recent first, without followers
+    who block the viewer or whom the viewer blocks."""
     user = get_active_user(username=username)
     queryset = Friendship.objects.filter(followee=user, follower__is_active=True)
-    return hide_blocked(queryset, viewer=viewer, fields=["follower_id"]).select_related("follower")
+    queryset = hide_blocked(queryset, viewer=viewer, fields=["follower_id"])
+    return queryset.select_related("follower").order_by("-id")
 
 
 def list_following(*, username: str, viewer: User | None = None) -> QuerySet:
     """As list_followers, for the accounts the user follows."""
     user = get_active_user(username=username)
     queryset = Friendship.objects.filter(follower=user, followee__is_active=True)
-    return hide_blocked(queryset, viewer=viewer, fields=["followee_id"]).select_related("followee")
+    queryset = hide_blocked(queryset, viewer=viewer, fields=["followee_id"])
+    return queryset.select_related("followee").order_by("-id")
 
 
 def followee_ids(*, user_id: int) -> QuerySet:

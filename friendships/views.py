@@ -5,7 +5,6 @@ from rest_framework.response import Response
 
 from accounts.serializers import ProfileSerializer, UserSummarySerializer
 from core.api import InputSerializersMixin, validated, viewer_of
-from core.pagination import CursorPagination
 from friendships import selectors, services
 from friendships.suggestions import get_suggestions
 from safety import selectors as safety_selectors
@@ -51,7 +50,6 @@ class UserListViewSet(viewsets.GenericViewSet):
     """A page of relation rows (follows, blocks, mutes), shown as the users at `side`."""
 
     serializer_class = UserSummarySerializer
-    pagination_class = CursorPagination
 
     def _users(self, queryset, side: str):
         page = self.paginate_queryset(queryset)

@@ -20,7 +20,7 @@ class ConversationAdmin(admin.ModelAdmin):
     list_display = ("id", "user_low", "user_high", "created_at", "last_message")
     search_fields = ("user_low__username", "user_high__username")
     raw_id_fields = ("user_low", "user_high", "last_message")
-    readonly_fields = ("activity", "created_at", "last_message")
+    readonly_fields = ("created_at", "last_message")
     inlines = [MessageInline]
 
     def has_add_permission(self, request) -> bool:

@@ -19,10 +19,6 @@ class Conversation(models.Model):
     last_message = models.ForeignKey(
         "Message", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    # The pagination key for "most recent activity first": the id of the last message
-    # (unique, since a message belongs to one conversation), or minus the conversation's
-    # own id before the first message.
-    activity = models.BigIntegerField(null=True, unique=True)
 
     class Meta:
         constraints = [

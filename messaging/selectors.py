@@ -1,3 +1,5 @@
+from datetime import UTC, datetime
+
 from django.db.models import Count, IntegerField, OuterRef, Prefetch, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
@@ -5,10 +7,15 @@ from accounts.models import User
 from core.exceptions import NotFound
 from messaging.models import Conversation, ConversationMember, Message
 
+# Before the first message: conversations nobody wrote in come after every other, on
+# every database (PostgreSQL sorts NULL first in descending order, SQLite last).
+NEVER = datetime(1, 1, 1, tzinfo=UTC)
+
 
 def list_conversations(*, user: User) -> QuerySet:
-    """The user's conversations, most recent activity first (paginate by `activity`), with
-    participants, the last message and the user's unread count: two queries per page."""
+    """The user's conversations, most recent activity first (the last message's time, then
+    the newest conversation), with participants, the last message and the user's unread
+    count: two queries per page."""
     my_last_read = ConversationMember.objects.filter(conversation=OuterRef("pk"), user=user).values(
         "last_read_message_id"
     )
@@ -29,6 +36,8 @@ def list_conversations(*, user: User) -> QuerySet:
         )
         .annotate(my_last_read=Subquery(my_last_read))
         .annotate(unread_count=Coalesce(Subquery(unread, output_field=IntegerField()), Value(0)))
+        .annotate(last_message_at=Coalesce("last_message__created_at", Value(NEVER)))
+        .order_by("-last_message_at", "-id")
     )
 
 
@@ -41,4 +50,7 @@ def access_conversation(*, user: User, conversation_id: int) -> Conversation:
 
 
 def list_messages(*, conversation: Conversation) -> QuerySet:
-    return Message.objects.filter(conversation=conversation).select_related("sender")
+    """A conversation's messages, newest first."""
+    return (
+        Message.objects.filter(conversation=conversation).select_related("sender").order_by("-id")
+    )

@@ -2,7 +2,7 @@
 stored with its notification in one transaction and pushed after commit."""
 
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 
 from accounts.models import User
 from accounts.selectors import get_active_user
@@ -29,8 +29,6 @@ def get_or_create_conversation(*, user: User, username: str) -> tuple[Conversati
     try:
         with transaction.atomic():
             conversation = Conversation.objects.create(user_low_id=low, user_high_id=high)
-            conversation.activity = -conversation.pk
-            conversation.save(update_fields=["activity"])
             ConversationMember.objects.bulk_create(
                 [
                     ConversationMember(conversation=conversation, user_id=low),
@@ -54,9 +52,9 @@ def send_message(*, sender: User, conversation: Conversation, text: str) -> Mess
     # Only forwards: when two messages are sent at once, the one with the smaller id may
     # update last; without the guard it would put an older message back as the last one.
     # (The row lock makes the later UPDATE re-check the condition against the committed row.)
-    Conversation.objects.filter(pk=conversation.pk, activity__lt=message.pk).update(
-        last_message=message, activity=message.pk
-    )
+    Conversation.objects.filter(
+        Q(last_message__isnull=True) | Q(last_message_id__lt=message.pk), pk=conversation.pk
+    ).update(last_message=message)
     ConversationMember.objects.filter(
         conversation=conversation, user=sender, last_read_message_id__lt=message.pk
     ).update(last_read_message_id=message.pk)

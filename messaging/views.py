@@ -26,10 +26,6 @@ class ConversationViewSet(InputSerializersMixin, viewsets.GenericViewSet):
     throttle_writes_only = True
     lookup_value_regex = r"\d+"
 
-    @property
-    def cursor_ordering(self) -> str:
-        return "-id" if getattr(self, "action", None) == "messages" else "-activity"
-
     def list(self, request):
         page = self.paginate_queryset(selectors.list_conversations(user=request.user))
         data = ConversationSerializer(page, many=True, context=self.get_serializer_context()).data

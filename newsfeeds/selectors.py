@@ -1,6 +1,7 @@
 """The home timeline read path.
 
-A page is the merge of two sources, walked with the same keyset cursor (tweet ids):
+A page is the merge of two sources, walked with the same cursor (tweet ids, newest first;
+the API's paginator pages the merge, `core.pagination.CursorPagination.paginate_keys`):
 - pushed: the user's NewsFeed rows, read from the Redis sorted set when it covers the page,
   else from the table (and the cache rebuilt on a miss);
 - pulled: recent tweets of followed large accounts, whose fan-out was skipped.
@@ -13,7 +14,7 @@ from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
 from accounts.models import User
-from core.pagination import Cursor, Page, paginate_keys
+from core.pagination import Cursor, keyset
 from core.redis import get_redis
 from friendships.models import Friendship
 from newsfeeds import cache
@@ -23,20 +24,16 @@ from safety.selectors import mute_expiries, muting, next_mute_expiry
 from tweets.models import Tweet
 
 
-def _table_rows(user_id: int, after, before, reverse: bool) -> QuerySet:
+def _table_rows(user_id: int, cursor: Cursor | None) -> QuerySet:
+    """The user's feed rows walked from `cursor`, with the paginator's own filter."""
     # Rows of authors the user mutes stay in the table (a mute may end) and are left out
     # here, in the same query, as of the time of the read.
     rows = NewsFeed.objects.filter(~muting(user_id, OuterRef("author_id")), user_id=user_id)
-    if after is not None:
-        rows = rows.filter(tweet_id__lt=after)
-    if before is not None:
-        rows = rows.filter(tweet_id__gt=before)
-    return rows.order_by("tweet_id" if reverse else "-tweet_id")
+    return keyset(rows, ("-tweet_id",), cursor)
 
 
-def _table_ids(user_id: int, after, before, reverse: bool, limit: int) -> list[int]:
-    rows = _table_rows(user_id, after, before, reverse)
-    return list(rows.values_list("tweet_id", flat=True)[:limit])
+def _table_ids(user_id: int, cursor: Cursor | None, limit: int) -> list[int]:
+    return list(_table_rows(user_id, cursor).values_list("tweet_id", flat=True)[:limit])
 
 
 def _rebuild(user_id: int, limit: int) -> list[int]:
@@ -46,7 +43,7 @@ def _rebuild(user_id: int, limit: int) -> list[int]:
     size = settings.NEWSFEED_CACHE_SIZE
     first_end = Subquery(mute_expiries(muter_id=user_id).values("expires_at")[:1])
     rows = list(
-        _table_rows(user_id, None, None, False)
+        _table_rows(user_id, None)
         .annotate(mute_ends=first_end)
         .values_list("tweet_id", "mute_ends")[: max(size + 1, limit)]
     )
@@ -60,18 +57,19 @@ def _rebuild(user_id: int, limit: int) -> list[int]:
     return newest[:limit]
 
 
-def _pushed_ids(user_id: int, after, before, reverse: bool, limit: int) -> list[int]:
+def _pushed_ids(user_id: int, cursor: Cursor | None, limit: int) -> list[int]:
+    after, before, reverse = _bounds(cursor)
     ids = cache.read(user_id, after=after, before=before, reverse=reverse, limit=limit)
     if ids is not None:
         return ids
-    if get_redis() is not None and after is None and before is None:
+    if get_redis() is not None and cursor is None:
         # A miss on the first page: answer from the rebuild's read (enough for the page,
         # should the page be longer than a small NEWSFEED_CACHE_SIZE).
         return _rebuild(user_id, limit)
-    return _table_ids(user_id, after, before, reverse, limit)
+    return _table_ids(user_id, cursor, limit)
 
 
-def _pulled_ids(user_id: int, after, before, reverse: bool, limit: int) -> list[int]:
+def _pulled_ids(user_id: int, cursor: Cursor | None, limit: int) -> list[int]:
     """Tweets of followed accounts that were not fanned out (large accounts), posted since
     the follow: what the fan-out would have delivered. Older ones reach the feed as pushed
     rows through the follow's backfill, exactly as for any other account, so the feed is
@@ -81,7 +79,8 @@ def _pulled_ids(user_id: int, after, before, reverse: bool, limit: int) -> list[
     (safety.selectors.muting and blocked_either_way, written out).
 
     Written as SQL because every page runs it and the ORM's compilation of its EXISTS
-    costs ten times the query's own time in the database (about 1 ms of CPU a page)."""
+    costs ten times the query's own time in the database (about 1 ms of CPU a page): so it
+    writes out the cursor's bounds too, where the table's rows use `keyset`."""
     # Only table names are formatted in (from the models); every value is a parameter.
     tables = {
         "fanout": Fanout._meta.db_table,
@@ -102,6 +101,7 @@ def _pulled_ids(user_id: int, after, before, reverse: bool, limit: int) -> list[
     ).format(**tables)
     now = connection.ops.adapt_datetimefield_value(timezone.now())
     params: list = [Fanout.SKIPPED, user_id, user_id, now, user_id, user_id]
+    after, before, reverse = _bounds(cursor)
     if after is not None:
         sql += " AND f.tweet_id < %s"
         params.append(after)
@@ -110,19 +110,23 @@ def _pulled_ids(user_id: int, after, before, reverse: bool, limit: int) -> list[
         params.append(before)
     sql += f" ORDER BY f.tweet_id {'ASC' if reverse else 'DESC'} LIMIT %s"
     params.append(limit)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return [tweet_id for (tweet_id,) in cursor.fetchall()]
+    with connection.cursor() as db:
+        db.execute(sql, params)
+        return [tweet_id for (tweet_id,) in db.fetchall()]
 
 
-def get_feed_page(*, user: User, cursor: Cursor | None, page_size: int) -> Page:
-    """One page of the user's home timeline: tweet ids in `page.items`, newest first."""
+def _bounds(cursor: Cursor | None) -> tuple[int | None, int | None, bool]:
+    """(after, before, reverse): the ids a walk from `cursor` stays below or above."""
+    if cursor is None:
+        return None, None, False
+    key = cursor.position[0]
+    return (None, key, True) if cursor.reverse else (key, None, False)
 
-    def fetch(after, before, reverse: bool, limit: int) -> list[int]:
-        merged = set(_pushed_ids(user.pk, after, before, reverse, limit))
-        merged.update(_pulled_ids(user.pk, after, before, reverse, limit))
-        return sorted(merged, reverse=not reverse)[:limit]
 
-    return paginate_keys(
-        fetch, key_of=lambda tweet_id: tweet_id, cursor=cursor, page_size=page_size
-    )
+def list_feed_ids(*, user: User, cursor: Cursor | None, limit: int) -> list[int]:
+    """Up to `limit` tweet ids of the user's home timeline in walk order from `cursor`, as
+    `core.pagination.keyset` walks a queryset: both sources merged, without duplicates."""
+    merged = set(_pushed_ids(user.pk, cursor, limit))
+    merged.update(_pulled_ids(user.pk, cursor, limit))
+    reverse = cursor is not None and cursor.reverse
+    return sorted(merged, reverse=not reverse)[:limit]

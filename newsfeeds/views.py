@@ -1,7 +1,6 @@
 from rest_framework import permissions, viewsets
 
-from core.pagination import CursorPagination, cursor_from, page_size_from
-from newsfeeds.selectors import get_feed_page
+from newsfeeds.selectors import list_feed_ids
 from tweets.payloads import render_tweets
 from tweets.serializers import TweetSerializer
 
@@ -13,11 +12,12 @@ class NewsfeedViewSet(viewsets.GenericViewSet):
 
     permission_classes = [permissions.IsAuthenticated]
     serializer_class = TweetSerializer
-    pagination_class = CursorPagination
 
     def list(self, request):
-        page = get_feed_page(
-            user=request.user, cursor=cursor_from(request), page_size=page_size_from(request)
+        tweet_ids = self.paginator.paginate_keys(
+            lambda cursor, limit: list_feed_ids(user=request.user, cursor=cursor, limit=limit),
+            request,
+            view=self,
         )
-        data = render_tweets(page.items, viewer=request.user, request=request)
-        return self.paginator.respond(request, page, data)
+        data = render_tweets(tweet_ids, viewer=request.user, request=request)
+        return self.get_paginated_response(data)

@@ -8,8 +8,10 @@ from safety.selectors import shielded
 
 def list_notifications(*, recipient: User, unread_only: bool = False) -> QuerySet:
     """The recipient's notifications, newest first, with actor, tweet and comment joined."""
-    queryset = Notification.objects.filter(recipient=recipient).select_related(
-        "actor", "tweet", "comment"
+    queryset = (
+        Notification.objects.filter(recipient=recipient)
+        .select_related("actor", "tweet", "comment")
+        .order_by("-id")
     )
     if unread_only:
         queryset = queryset.filter(unread=True)

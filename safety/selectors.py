@@ -100,10 +100,18 @@ def mute_expiries(*, muter_id: int) -> QuerySet:
 
 
 def list_blocks(*, blocker: User) -> QuerySet:
-    """Block rows of the blocker, with the blocked users (paginate by id, newest first)."""
-    return Block.objects.filter(blocker=blocker, blocked__is_active=True).select_related("blocked")
+    """Block rows of the blocker, with the blocked users, most recent block first."""
+    return (
+        Block.objects.filter(blocker=blocker, blocked__is_active=True)
+        .select_related("blocked")
+        .order_by("-id")
+    )
 
 
 def list_mutes(*, muter: User) -> QuerySet:
-    """The muter's mutes that apply now, with the muted users."""
-    return Mute.objects.filter(active(), muter=muter, muted__is_active=True).select_related("muted")
+    """The muter's mutes that apply now, with the muted users, most recent mute first."""
+    return (
+        Mute.objects.filter(active(), muter=muter, muted__is_active=True)
+        .select_related("muted")
+        .order_by("-id")
+    )

@@ -4,16 +4,20 @@ Tests compare whole response bodies against these, so a field added, renamed or 
 (an email in a profile) fails loudly.
 """
 
+from base64 import b64encode
 from datetime import UTC
 from typing import Any
 from unittest.mock import ANY
+from urllib.parse import urlencode
 
 __all__ = [
     "ANY",
     "comment_json",
+    "cursor",
     "error",
     "iso",
     "me_json",
+    "page_link",
     "profile_json",
     "summary_json",
     "tweet_json",
@@ -111,3 +115,16 @@ def error(code: str, detail: Any = ANY, fields: dict | None = None) -> dict[str,
     if fields is not None:
         body["fields"] = fields
     return body
+
+
+def cursor(*key: Any, reverse: bool = False) -> str:
+    """A cursor as the API issues it (DRF's format): base64 of `p=<each key column>`, with
+    `r=1` first for a `previous` cursor."""
+    tokens = urlencode([("r", "1")] * reverse + [("p", value) for value in key])
+    return b64encode(tokens.encode()).decode()
+
+
+def page_link(path: str, *key: Any, reverse: bool = False, **params: Any) -> str:
+    """A `next` or `previous` link as the API builds it: absolute, query parameters sorted."""
+    query = urlencode(sorted({**params, "cursor": cursor(*key, reverse=reverse)}.items()))
+    return f"http://testserver{path}?{query}"

@@ -114,10 +114,10 @@ def get_comment(*, comment_id: int, for_update: bool = False) -> Comment:
 def list_tweets(
     *, viewer: User | None, hashtag: str | None = None, q: str | None = None
 ) -> QuerySet:
-    """Tweets, newest first (paginated by id); filtered by hashtag and/or search words;
-    without those of users who block the viewer or whom the viewer blocks."""
+    """Tweets, newest first; filtered by hashtag and/or search words; without those of
+    users who block the viewer or whom the viewer blocks."""
     queryset = Tweet.objects.select_related(*TWEET_RELATED).filter(visible_to(viewer))
-    queryset = hide_blocked(queryset, viewer=viewer, fields=SHOWN_USERS)
+    queryset = hide_blocked(queryset, viewer=viewer, fields=SHOWN_USERS).order_by("-id")
     if hashtag:
         # Stored tags are NFC and lower-cased (tweets.parsing): look up the same form.
         tag = normalise_text(hashtag).lstrip("#").lower()
@@ -162,7 +162,7 @@ def list_user_tweets(*, username: str, viewer: User | None) -> QuerySet:
     queryset = queryset.filter(
         Q(retweet_of__isnull=True) | can_see_tweets_of(viewer, "retweet_of__user")
     )
-    return hide_blocked(queryset, viewer=viewer, fields=["retweet_of__user_id"])
+    return hide_blocked(queryset, viewer=viewer, fields=["retweet_of__user_id"]).order_by("-id")
 
 
 def list_likes(*, tweet_id: int, viewer: User | None) -> QuerySet:
@@ -170,7 +170,7 @@ def list_likes(*, tweet_id: int, viewer: User | None) -> QuerySet:
     viewer or whom the viewer blocks. Raises as access_original does."""
     tweet = access_original(tweet_id=tweet_id, viewer=viewer)
     queryset = Like.objects.filter(tweet=tweet).select_related("user")
-    return hide_blocked(queryset, viewer=viewer, fields=["user_id"])
+    return hide_blocked(queryset, viewer=viewer, fields=["user_id"]).order_by("-id")
 
 
 def list_comments(*, tweet_id: int, viewer: User | None) -> QuerySet:
@@ -178,7 +178,7 @@ def list_comments(*, tweet_id: int, viewer: User | None) -> QuerySet:
     users who block the viewer or whom the viewer blocks. Raises as access_original
     does."""
     tweet = access_original(tweet_id=tweet_id, viewer=viewer)
-    queryset = Comment.objects.filter(tweet=tweet).select_related("user")
+    queryset = Comment.objects.filter(tweet=tweet).select_related("user").order_by("id")
     queryset = hide_blocked(queryset, viewer=viewer, fields=["user_id"])
     return with_comment_flags(queryset, viewer=viewer)
 

@@ -123,11 +123,6 @@ class TweetViewSet(InputSerializersMixin, TweetListMixin, viewsets.GenericViewSe
         page = self.paginate_queryset(selectors.list_comments(tweet_id=pk, viewer=viewer))
         return self.get_paginated_response(CommentSerializer(page, many=True, context=context).data)
 
-    @property
-    def cursor_ordering(self) -> str:
-        # Comments read oldest first; every other list here is newest first.
-        return "id" if getattr(self, "action", None) == "comments" else "-id"
-
 
 class CommentViewSet(InputSerializersMixin, viewsets.GenericViewSet):
     serializer_class = CommentSerializer

@@ -2,9 +2,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from core.pagination import Cursor
 from tests.factories import UserFactory
-from tests.shapes import ANY, error, profile_json, summary_json
+from tests.shapes import ANY, cursor, error, profile_json, summary_json
 
 USERS = "/api/v1/users/"
 
@@ -96,7 +95,7 @@ def test_search_matches_username_or_display_name_prefix_in_any_case(api_client):
     assert previous.path == USERS
     assert parse_qs(previous.query) == {
         "search": ["aL"],
-        "cursor": [Cursor("prev", by_display_name.pk).encode()],
+        "cursor": [cursor(by_display_name.pk, reverse=True)],
     }
 
 

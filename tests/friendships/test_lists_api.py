@@ -3,16 +3,10 @@ follow first, cursor-paginated, in a fixed number of queries."""
 
 import pytest
 
-from core.pagination import Cursor
 from tests.factories import FriendshipFactory, UserFactory
-from tests.shapes import error, summary_json
+from tests.shapes import error, page_link, summary_json
 
 pytestmark = pytest.mark.django_db
-
-
-def page_link(path: str, direction: str, key: int, page_size: int) -> str:
-    cursor = Cursor(direction, key).encode()
-    return f"http://testserver{path}?cursor={cursor}&page_size={page_size}"
 
 
 @pytest.fixture
@@ -38,7 +32,7 @@ def test_list_is_most_recent_follow_first(alice_and_friends, api_client, side):
     assert response.json() == {
         "results": [summary_json(user) for user in reversed(users)],
         "next": None,
-        "previous": f"http://testserver{path}?cursor={Cursor('prev', rows[-1].pk).encode()}",
+        "previous": page_link(path, rows[-1].pk, reverse=True),
     }
 
 
@@ -67,14 +61,14 @@ def test_list_pages_with_cursors(alice_and_friends, api_client, side):
     first = api_client.get(path, {"page_size": 2}).json()
     assert first == {
         "results": [summary_json(users[2]), summary_json(users[1])],
-        "next": page_link(path, "next", rows[1].pk, 2),
-        "previous": page_link(path, "prev", rows[2].pk, 2),
+        "next": page_link(path, rows[1].pk, page_size=2),
+        "previous": page_link(path, rows[2].pk, reverse=True, page_size=2),
     }
     second = api_client.get(first["next"]).json()
     assert second == {
         "results": [summary_json(users[0])],
         "next": None,
-        "previous": page_link(path, "prev", rows[0].pk, 2),
+        "previous": page_link(path, rows[0].pk, reverse=True, page_size=2),
     }
     back = api_client.get(second["previous"]).json()
     assert back["results"] == first["results"]

@@ -3,15 +3,15 @@ counts, read markers, participants only (404 for anyone else), and a new message
 the other participant and is pushed to both participants' sockets after commit."""
 
 import pytest
+from django.utils import timezone
 from rest_framework.test import APIClient
 
-from core.pagination import Cursor
 from messaging import services
 from messaging.models import Conversation, Message
 from notifications.models import Notification
 from tests.conftest import authenticate
 from tests.factories import UserFactory
-from tests.shapes import error, iso, summary_json
+from tests.shapes import error, iso, page_link, summary_json
 from tests.streams import StreamListener
 
 CONVERSATIONS = "/api/v1/conversations/"
@@ -132,7 +132,8 @@ def test_list_is_most_recent_activity_first(alice, bob, alice_client, bob_client
             },
         ],
         "next": None,
-        "previous": f"http://testserver{CONVERSATIONS}?cursor={Cursor('prev', last.pk).encode()}",
+        # Most recent activity first: the last message's time, then the conversation.
+        "previous": page_link(CONVERSATIONS, last.created_at.isoformat(), with_bob, reverse=True),
     }
 
     # A new message moves a conversation to the top.
@@ -153,6 +154,38 @@ def test_list_pages_by_activity(alice, alice_client):
     page = alice_client.get(page["next"]).json()
     assert [item["id"] for item in page["results"]] == [ids[0]]
     assert page["next"] is None
+
+
+def test_list_pages_conversations_active_at_the_same_moment_and_silent_ones(
+    alice, alice_client, time_machine
+):
+    # Keyed by (last message time, id): ties on the time never repeat or skip an item.
+    time_machine.move_to(timezone.now(), tick=False)  # the clients' tokens stay valid
+    active, silent = [], []
+    for name in ("carol", "dave", "erin"):
+        UserFactory(username=name)
+        active.append(start(alice_client, name))
+        send(alice_client, active[-1], f"hi {name}")
+    for name in ("frank", "grace"):
+        UserFactory(username=name)
+        silent.append(start(alice_client, name))
+
+    seen, url = [], f"{CONVERSATIONS}?page_size=1"
+    while url:
+        page = alice_client.get(url).json()
+        seen += [item["id"] for item in page["results"]]
+        url = page["next"]
+
+    assert seen == active[::-1] + silent[::-1]
+    # And back from the last one, through the silent ones and the tie, to the top.
+    back, url = [], page["previous"]
+    while url:
+        page = alice_client.get(url).json()
+        if not page["results"]:
+            break
+        back = [item["id"] for item in page["results"]] + back
+        url = page["previous"]
+    assert back == seen[:-1]
 
 
 def test_list_shows_only_my_conversations(alice_client, bob):

@@ -17,7 +17,7 @@ def cached_ids(client, user) -> list[int]:
 
 
 def table_ids(user) -> list[int]:
-    return _table_ids(user.pk, None, None, False, 10_000)
+    return _table_ids(user.pk, None, 10_000)
 
 
 @pytest.fixture

@@ -2,19 +2,18 @@
 
 import pytest
 
-from core.pagination import Cursor
 from newsfeeds.models import NewsFeed
 from tests.factories import FriendshipFactory, RetweetFactory, TweetFactory, UserFactory
 from tests.newsfeeds.conftest import FEED, feed_ids, walk_feed
-from tests.shapes import error, tweet_json
+from tests.shapes import error, page_link, tweet_json
 
 pytestmark = pytest.mark.django_db
 
 
 def link(direction: str, key: int, page_size: int | None = None) -> str:
     """A `next`/`previous` link as the API builds it (query parameters sorted)."""
-    url = f"http://testserver{FEED}?cursor={Cursor(direction, key).encode()}"
-    return f"{url}&page_size={page_size}" if page_size else url
+    params = {"page_size": page_size} if page_size else {}
+    return page_link(FEED, key, reverse=direction == "prev", **params)
 
 
 def test_own_tweet_is_in_the_feed_before_fanout(make_auth_client):

@@ -9,12 +9,11 @@ import pytest
 from django.db import transaction
 from rest_framework.test import APIClient
 
-from core.pagination import Cursor
 from notifications.models import Notification
 from tests.conftest import authenticate
 from tests.factories import FriendshipFactory, TweetFactory, UserFactory
 from tests.notifications.actions import ACTIONS, like_tweet
-from tests.shapes import error, iso, summary_json
+from tests.shapes import error, iso, page_link, summary_json
 from tests.streams import StreamListener
 from tweets import services as tweet_services
 
@@ -74,7 +73,7 @@ def test_each_action_notifies_its_recipient_exactly_once(
             }
         ],
         "next": None,
-        "previous": f"http://testserver{LIST}?cursor={Cursor('prev', notification.pk).encode()}",
+        "previous": page_link(LIST, notification.pk, reverse=True),
     }
 
 
