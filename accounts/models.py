@@ -6,7 +6,9 @@ from django.db import models, transaction
 from django.db.models import Q
 from django.db.models.functions import Lower
 
-USERNAME_RE = r"^[A-Za-z0-9_]{1,30}$"
+# Also the `{username}` of every /users/{username}/... URL (the viewsets' lookup_value_regex).
+USERNAME_PATTERN = "[A-Za-z0-9_]{1,30}"
+USERNAME_RE = rf"^{USERNAME_PATTERN}$"
 username_validator = RegexValidator(
     USERNAME_RE,
     "Usernames are 1 to 30 letters, digits or underscores.",

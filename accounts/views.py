@@ -168,6 +168,7 @@ class AuthViewSet(InputSerializersMixin, viewsets.GenericViewSet):
 class MeViewSet(InputSerializersMixin, viewsets.GenericViewSet):
     """The signed-in user's own account: GET and PATCH /me/, DELETE /me/avatar/."""
 
+    singleton = True  # core.routers: /me/ and /me/avatar/
     permission_classes = [permissions.IsAuthenticated]
     serializer_class = MeSerializer
     input_serializers = {"partial_update": MeUpdateInputSerializer}
@@ -185,7 +186,8 @@ class MeViewSet(InputSerializersMixin, viewsets.GenericViewSet):
         return Response(MeSerializer(user, context={"request": request}).data)
 
     @extend_schema(request=None, responses={204: None})
-    def delete_avatar(self, request):
+    @action(detail=False, methods=["delete"])
+    def avatar(self, request):
         services.delete_avatar(user=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 

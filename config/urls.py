@@ -5,20 +5,32 @@ from django.views.generic import TemplateView
 from django.views.static import serve
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from accounts import urls as accounts_urls
 from accounts.login_pages import answer_throttled_with_429, browsable_api_login
 from config.celery import app as celery_app
 from core import views as core_views
+from core.routers import Router
 from demo import views as demo_views
+from facebook_connect import urls as facebook_urls
+from friendships import urls as friendships_urls
+from messaging import urls as messaging_urls
+from newsfeeds import urls as newsfeeds_urls
+from notifications import urls as notifications_urls
+from tweets import urls as tweets_urls
 
-api_v1 = [
-    path("", include("friendships.urls")),  # before accounts: /users/suggestions/
-    path("", include("accounts.urls")),
-    path("", include("tweets.urls")),
-    path("", include("newsfeeds.urls")),
-    path("", include("facebook_connect.urls")),
-    path("", include("notifications.urls")),
-    path("", include("messaging.urls")),
-]
+# /api/v1/: one router for every app's viewsets (each app's urls.py registers its own), so
+# literal paths match before lookups whichever app registered them (core/routers.py).
+api_v1 = Router()
+for app_urls in (
+    accounts_urls,
+    tweets_urls,
+    friendships_urls,
+    newsfeeds_urls,
+    notifications_urls,
+    messaging_urls,
+    facebook_urls,
+):
+    api_v1.registry.extend(app_urls.router.registry)
 
 # The pages email links open when FRONTEND_URL is unset (accounts/emails.py).
 email_pages = [
@@ -47,7 +59,7 @@ urlpatterns = [
     path("api-auth/", include("rest_framework.urls", namespace="rest_framework")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
-    path("api/v1/", include(api_v1)),
+    path("api/v1/", include(api_v1.urls)),
 ]
 
 if settings.SERVE_MEDIA:

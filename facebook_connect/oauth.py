@@ -21,7 +21,7 @@ STATE_COOKIE = "fb_oauth_state"
 
 
 def callback_path() -> str:
-    return reverse("facebook-callback")
+    return reverse("facebook-auth-callback")
 
 
 def redirect_uri(request) -> str:

@@ -7,6 +7,7 @@ from django.http import HttpResponseRedirect
 from django.urls import reverse
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import permissions, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
@@ -38,11 +39,12 @@ SESSION_BACKEND = "accounts.backends.UsernameOrEmailBackend"
 class FacebookAuthViewSet(InputSerializersMixin, viewsets.GenericViewSet):
     """Facebook login: the SDK token endpoint and the browser (OAuth code) flow."""
 
+    singleton = True  # core.routers: /auth/facebook/, its authorize/ and callback/
     permission_classes = [permissions.AllowAny]
     # The token travels in the body: a stale Bearer header must not block a login.
     authentication_classes = []
     serializer_class = FacebookAuthResultSerializer
-    input_serializers = {"login": FacebookTokenInputSerializer}
+    input_serializers = {"create": FacebookTokenInputSerializer}
     throttle_scope = "facebook"
 
     @extend_schema(
@@ -51,7 +53,7 @@ class FacebookAuthViewSet(InputSerializersMixin, viewsets.GenericViewSet):
         description="Log in or register with a Facebook user token: 200 for an existing "
         "user, 201 for a new one.",
     )
-    def login(self, request):
+    def create(self, request):
         data = validated(FacebookTokenInputSerializer, request)
         user, created = login.login_with_facebook(
             access_token=data["access_token"], site_url=site_url_of(request)
@@ -66,6 +68,7 @@ class FacebookAuthViewSet(InputSerializersMixin, viewsets.GenericViewSet):
         parameters=[OpenApiParameter("next", str, description="Where to go after login.")],
         responses={302: OpenApiResponse(description="To Facebook's login dialog.")},
     )
+    @action(detail=False, methods=["get"])
     def authorize(self, request):
         next_url = oauth.safe_next(request, request.query_params.get("next"))
         state, nonce = oauth.make_state(next_url)
@@ -93,6 +96,7 @@ class FacebookAuthViewSet(InputSerializersMixin, viewsets.GenericViewSet):
             400: OpenApiResponse(description="Bad, used or expired state; bad code."),
         },
     )
+    @action(detail=False, methods=["get"])
     def callback(self, request):
         next_url = oauth.consume_state(
             request, request.query_params.get("state", ""), request.COOKIES.get(oauth.STATE_COOKIE)
@@ -116,9 +120,10 @@ class FacebookConnectionViewSet(InputSerializersMixin, viewsets.GenericViewSet):
     """The signed-in user's Facebook connection: status, connect, disconnect, sync,
     friends on Chirp."""
 
+    singleton = True  # core.routers: /me/facebook/, its sync/ and friends/
     permission_classes = [permissions.IsAuthenticated]
     serializer_class = FacebookConnectionSerializer
-    input_serializers = {"connect": FacebookTokenInputSerializer}
+    input_serializers = {"create": FacebookTokenInputSerializer}
     throttle_scope = "facebook"
     throttle_writes_only = True
 
@@ -132,42 +137,55 @@ class FacebookConnectionViewSet(InputSerializersMixin, viewsets.GenericViewSet):
     @extend_schema(
         request=FacebookTokenInputSerializer, responses={200: FacebookConnectionSerializer}
     )
-    def connect(self, request):
+    def create(self, request):
         data = validated(FacebookTokenInputSerializer, request)
         connection.connect_facebook(user=request.user, access_token=data["access_token"])
         return self._status(request.user)
 
     @extend_schema(request=None, responses={204: None})
-    def disconnect(self, request):
+    def destroy(self, request):
         connection.disconnect_facebook(user=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(request=None, responses={202: None})
+    @action(detail=False, methods=["post"])
     def sync(self, request):
         sync.request_sync(user=request.user)
         return Response(status=status.HTTP_202_ACCEPTED)
 
     @extend_schema(responses={200: FacebookFriendSerializer(many=True)})
+    @action(detail=False, methods=["get"])
     def friends(self, request):
         page = self.paginate_queryset(selectors.list_facebook_friends(user=request.user))
         data = FacebookFriendSerializer(page, many=True, context=self.get_serializer_context())
         return self.get_paginated_response(data.data)
 
 
-class FacebookShareViewSet(InputSerializersMixin, viewsets.GenericViewSet):
-    """Publishing a tweet to a Facebook Page the user manages, in the background."""
+class TweetShareViewSet(InputSerializersMixin, viewsets.GenericViewSet):
+    """Publishing a tweet to a Facebook Page the user manages, in the background
+    (POST /tweets/{tweet_id}/share/facebook/)."""
 
     permission_classes = [permissions.IsAuthenticated]
     serializer_class = FacebookShareSerializer
-    input_serializers = {"create": FacebookShareInputSerializer}
+    input_serializers = {"share_facebook": FacebookShareInputSerializer}
     throttle_scope = "facebook"
-    throttle_writes_only = True
+    lookup_url_kwarg = "tweet_id"
+    lookup_value_regex = r"\d+"
 
     @extend_schema(request=FacebookShareInputSerializer, responses={202: FacebookShareSerializer})
-    def create(self, request, tweet_id: int):
+    @action(detail=True, methods=["post"], url_path="share/facebook", url_name="facebook")
+    def share_facebook(self, request, tweet_id: int):
         data = validated(FacebookShareInputSerializer, request)
         share = shares.create_share(user=request.user, tweet_id=tweet_id, page_id=data["page_id"])
         return Response(FacebookShareSerializer(share).data, status=status.HTTP_202_ACCEPTED)
+
+
+class FacebookShareViewSet(viewsets.GenericViewSet):
+    """A share's state: pending, done (with Facebook's post id) or failed."""
+
+    permission_classes = [permissions.IsAuthenticated]
+    serializer_class = FacebookShareSerializer
+    lookup_value_regex = r"\d+"
 
     def retrieve(self, request, pk: int):
         share = selectors.access_share(share_id=pk, user=request.user)
@@ -186,6 +204,7 @@ class FacebookCallbackViewSet(viewsets.GenericViewSet):
     @extend_schema(
         request=FacebookSignedRequestInputSerializer, responses={200: FacebookOkSerializer}
     )
+    @action(detail=False, methods=["post"])
     def deauthorize(self, request):
         data = validated(FacebookSignedRequestInputSerializer, request)
         callbacks.deauthorize(signed_request=data["signed_request"])
@@ -195,6 +214,7 @@ class FacebookCallbackViewSet(viewsets.GenericViewSet):
         request=FacebookSignedRequestInputSerializer,
         responses={200: FacebookDataDeletionSerializer},
     )
+    @action(detail=False, methods=["post"], url_path="data-deletion")
     def data_deletion(self, request):
         data = validated(FacebookSignedRequestInputSerializer, request)
         deletion = callbacks.request_data_deletion(signed_request=data["signed_request"])
@@ -203,6 +223,12 @@ class FacebookCallbackViewSet(viewsets.GenericViewSet):
         return Response({"url": url, "confirmation_code": code})
 
     @extend_schema(request=None, responses={200: FacebookDataDeletionStatusSerializer})
+    @action(
+        detail=False,
+        methods=["get"],
+        url_path="data-deletion/(?P<confirmation_code>[^/]+)",
+        url_name="data-deletion-status",
+    )
     def data_deletion_status(self, request, confirmation_code: str):
         deletion = selectors.get_data_deletion(confirmation_code=confirmation_code)
         return Response({"status": deletion.status})

@@ -3,6 +3,7 @@ from rest_framework import permissions, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from accounts.models import USERNAME_PATTERN
 from accounts.serializers import ProfileSerializer, UserSummarySerializer
 from core.api import InputSerializersMixin, validated, viewer_of
 from friendships import selectors, services
@@ -16,6 +17,8 @@ class ProfileViewSet(viewsets.GenericViewSet):
 
     permission_classes = [permissions.AllowAny]
     serializer_class = ProfileSerializer
+    lookup_field = "username"
+    lookup_value_regex = USERNAME_PATTERN
 
     @extend_schema(
         responses={200: ProfileSerializer, 404: OpenApiResponse(description="Not found")}
@@ -26,30 +29,12 @@ class ProfileViewSet(viewsets.GenericViewSet):
         return Response(ProfileSerializer(user, context=self.get_serializer_context()).data)
 
 
-class FollowViewSet(InputSerializersMixin, viewsets.GenericViewSet):
-    """POST/DELETE /users/{username}/follow/: follow and unfollow (idempotent)."""
-
-    permission_classes = [permissions.IsAuthenticated]
-    serializer_class = ProfileSerializer
-    throttle_scope = "toggle"
-
-    def _profile(self, followee):
-        profile = selectors.get_profile(username=followee.username, viewer=self.request.user)
-        return Response(ProfileSerializer(profile, context=self.get_serializer_context()).data)
-
-    @extend_schema(request=None, responses={200: ProfileSerializer})
-    def follow(self, request, username: str):
-        return self._profile(services.follow_user(follower=request.user, username=username))
-
-    @extend_schema(request=None, responses={200: ProfileSerializer})
-    def unfollow(self, request, username: str):
-        return self._profile(services.unfollow_user(follower=request.user, username=username))
-
-
 class UserListViewSet(viewsets.GenericViewSet):
     """A page of relation rows (follows, blocks, mutes), shown as the users at `side`."""
 
     serializer_class = UserSummarySerializer
+    lookup_field = "username"
+    lookup_value_regex = USERNAME_PATTERN
 
     def _users(self, queryset, side: str):
         page = self.paginate_queryset(queryset)
@@ -64,11 +49,13 @@ class FollowListViewSet(UserListViewSet):
     permission_classes = [permissions.AllowAny]
 
     @extend_schema(responses={200: UserSummarySerializer(many=True)})
+    @action(detail=True, methods=["get"])
     def followers(self, request, username: str):
         queryset = selectors.list_followers(username=username, viewer=viewer_of(request))
         return self._users(queryset, "follower")
 
     @extend_schema(responses={200: UserSummarySerializer(many=True)})
+    @action(detail=True, methods=["get"])
     def following(self, request, username: str):
         queryset = selectors.list_following(username=username, viewer=viewer_of(request))
         return self._users(queryset, "followee")
@@ -85,18 +72,24 @@ class MuteInputSerializer(serializers.Serializer):
 
 
 class RelationViewSet(InputSerializersMixin, viewsets.GenericViewSet):
-    """POST/DELETE /users/{username}/block/ and /users/{username}/mute/ (idempotent)."""
+    """POST/DELETE /users/{username}/follow/, /block/ and /mute/ (idempotent)."""
 
     permission_classes = [permissions.IsAuthenticated]
     serializer_class = ProfileSerializer
     input_serializers = {"mute": MuteInputSerializer}
     throttle_scope = "toggle"
     lookup_field = "username"
-    lookup_value_regex = "[A-Za-z0-9_]{1,30}"
+    lookup_value_regex = USERNAME_PATTERN
 
     def _profile(self, user):
         profile = selectors.get_profile(username=user.username, viewer=self.request.user)
         return Response(ProfileSerializer(profile, context=self.get_serializer_context()).data)
+
+    @extend_schema(request=None, responses={200: ProfileSerializer})
+    @action(detail=True, methods=["post", "delete"])
+    def follow(self, request, username: str):
+        toggle = services.follow_user if request.method == "POST" else services.unfollow_user
+        return self._profile(toggle(follower=request.user, username=username))
 
     @extend_schema(request=None, responses={200: ProfileSerializer})
     @action(detail=True, methods=["post", "delete"])
@@ -142,8 +135,6 @@ class FollowRequestViewSet(UserListViewSet):
     /follow-requests/{username}/accept/ and /reject/ answer the requester's profile."""
 
     permission_classes = [permissions.IsAuthenticated]
-    lookup_field = "username"
-    lookup_value_regex = "[A-Za-z0-9_]{1,30}"
 
     def list(self, request):
         return self._users(selectors.list_follow_requests(target=request.user), "requester")
@@ -179,6 +170,7 @@ class SuggestionViewSet(viewsets.GenericViewSet):
     pagination_class = None
 
     @extend_schema(responses={200: UserSuggestionsSerializer})
+    @action(detail=False, methods=["get"])
     def suggestions(self, request):
         users = get_suggestions(user=request.user)
         data = UserSummarySerializer(users, many=True, context=self.get_serializer_context()).data

@@ -1,8 +1,5 @@
-from rest_framework.routers import SimpleRouter
-
+from core.routers import Router
 from messaging.views import ConversationViewSet
 
-router = SimpleRouter()
+router = Router()
 router.register("conversations", ConversationViewSet, basename="conversation")
-
-urlpatterns = router.urls

@@ -1,7 +1,5 @@
-from django.urls import path
-
+from core.routers import Router
 from newsfeeds.views import NewsfeedViewSet
 
-urlpatterns = [
-    path("newsfeed/", NewsfeedViewSet.as_view({"get": "list"}), name="newsfeed"),
-]
+router = Router()
+router.register("newsfeed", NewsfeedViewSet, basename="newsfeed")

@@ -59,6 +59,7 @@ class NotificationSettingsViewSet(InputSerializersMixin, viewsets.GenericViewSet
     """GET, PATCH /me/notification-settings/: which verbs create notifications for the
     caller (all true by default); applied when notifications are created."""
 
+    singleton = True  # core.routers: /me/notification-settings/
     serializer_class = NotificationSettingsSerializer
     input_serializers = {"partial_update": NotificationSettingsUpdateInputSerializer}
     permission_classes = [permissions.IsAuthenticated]

@@ -1,18 +1,8 @@
-from django.urls import path
-from rest_framework.routers import SimpleRouter
-
+from core.routers import Router
 from tweets.views import CommentViewSet, TrendViewSet, TweetViewSet, UserTweetsViewSet
 
-router = SimpleRouter()
+router = Router()
 router.register("tweets", TweetViewSet, basename="tweet")
 router.register("comments", CommentViewSet, basename="comment")
 router.register("trends", TrendViewSet, basename="trend")
-
-urlpatterns = [
-    path(
-        "users/<str:username>/tweets/",
-        UserTweetsViewSet.as_view({"get": "list"}),
-        name="user-tweets",
-    ),
-    *router.urls,
-]
+router.register("users", UserTweetsViewSet, basename="user-tweets")

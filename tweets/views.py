@@ -4,6 +4,7 @@ from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
+from accounts.models import USERNAME_PATTERN
 from accounts.serializers import UserSummarySerializer
 from core.api import InputSerializersMixin, validated, viewer_of
 from core.parsers import JSONParser
@@ -149,8 +150,12 @@ class UserTweetsViewSet(TweetListMixin, viewsets.GenericViewSet):
 
     serializer_class = TweetSerializer
     permission_classes = [permissions.AllowAny]
+    lookup_field = "username"
+    lookup_value_regex = USERNAME_PATTERN
 
-    def list(self, request, username: str):
+    @extend_schema(responses={200: TweetSerializer(many=True)})
+    @action(detail=True, methods=["get"])
+    def tweets(self, request, username: str):
         return self.tweet_page(
             selectors.list_user_tweets(username=username, viewer=viewer_of(request))
         )

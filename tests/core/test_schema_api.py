@@ -21,6 +21,65 @@ ACCOUNTS_OPERATIONS = {
     ("/api/v1/users/{username}/", "get"): {"200", "404"},
 }
 
+# Every path of the API and its methods, as the schema lists them: a change of routing that
+# adds, drops or moves one fails here.
+API_OPERATIONS = [
+    ("/api/v1/auth/email/resend/", "POST"),
+    ("/api/v1/auth/email/verify/", "POST"),
+    ("/api/v1/auth/facebook/", "POST"),
+    ("/api/v1/auth/facebook/authorize/", "GET"),
+    ("/api/v1/auth/facebook/callback/", "GET"),
+    ("/api/v1/auth/login/", "POST"),
+    ("/api/v1/auth/logout/", "POST"),
+    ("/api/v1/auth/password/change/", "POST"),
+    ("/api/v1/auth/password/reset/", "POST"),
+    ("/api/v1/auth/password/reset/confirm/", "POST"),
+    ("/api/v1/auth/signup/", "POST"),
+    ("/api/v1/auth/token/refresh/", "POST"),
+    ("/api/v1/blocks/", "GET"),
+    ("/api/v1/comments/{id}/", "DELETE"),
+    ("/api/v1/comments/{id}/like/", "DELETE POST"),
+    ("/api/v1/conversations/", "GET POST"),
+    ("/api/v1/conversations/{id}/messages/", "GET POST"),
+    ("/api/v1/conversations/{id}/read/", "POST"),
+    ("/api/v1/facebook/data-deletion/", "POST"),
+    ("/api/v1/facebook/data-deletion/{confirmation_code}/", "GET"),
+    ("/api/v1/facebook/deauthorize/", "POST"),
+    ("/api/v1/facebook/shares/{id}/", "GET"),
+    ("/api/v1/follow-requests/", "GET"),
+    ("/api/v1/follow-requests/{username}/accept/", "POST"),
+    ("/api/v1/follow-requests/{username}/reject/", "POST"),
+    ("/api/v1/me/", "GET PATCH"),
+    ("/api/v1/me/avatar/", "DELETE"),
+    ("/api/v1/me/facebook/", "DELETE GET POST"),
+    ("/api/v1/me/facebook/friends/", "GET"),
+    ("/api/v1/me/facebook/sync/", "POST"),
+    ("/api/v1/me/notification-settings/", "GET PATCH"),
+    ("/api/v1/mutes/", "GET"),
+    ("/api/v1/newsfeed/", "GET"),
+    ("/api/v1/notifications/", "GET"),
+    ("/api/v1/notifications/mark-all-read/", "POST"),
+    ("/api/v1/notifications/unread-count/", "GET"),
+    ("/api/v1/notifications/{id}/", "PATCH"),
+    ("/api/v1/trends/", "GET"),
+    ("/api/v1/tweets/", "GET POST"),
+    ("/api/v1/tweets/{id}/", "DELETE GET PATCH"),
+    ("/api/v1/tweets/{id}/comments/", "GET POST"),
+    ("/api/v1/tweets/{id}/like/", "DELETE POST"),
+    ("/api/v1/tweets/{id}/likes/", "GET"),
+    ("/api/v1/tweets/{id}/retweet/", "DELETE POST"),
+    ("/api/v1/tweets/{tweet_id}/share/facebook/", "POST"),
+    ("/api/v1/users/", "GET"),
+    ("/api/v1/users/suggestions/", "GET"),
+    ("/api/v1/users/{username}/", "GET"),
+    ("/api/v1/users/{username}/block/", "DELETE POST"),
+    ("/api/v1/users/{username}/follow/", "DELETE POST"),
+    ("/api/v1/users/{username}/followers/", "GET"),
+    ("/api/v1/users/{username}/following/", "GET"),
+    ("/api/v1/users/{username}/mute/", "DELETE POST"),
+    ("/api/v1/users/{username}/tweets/", "GET"),
+]
+
 
 @pytest.fixture(scope="module")
 def schema(django_db_blocker):
@@ -46,6 +105,15 @@ def test_schema_describes_every_accounts_operation(schema, path, method):
     assert operation is not None, f"{method.upper()} {path} is missing from the schema"
     documented = set(operation["responses"])
     assert ACCOUNTS_OPERATIONS[(path, method)] <= documented
+
+
+def test_the_schema_lists_every_operation_of_the_api_and_no_other(schema):
+    operations = [
+        (path, " ".join(sorted(method.upper() for method in methods if method != "parameters")))
+        for path, methods in sorted(schema["paths"].items())
+    ]
+
+    assert operations == API_OPERATIONS
 
 
 def test_schema_documents_jwt_bearer_auth(schema):
