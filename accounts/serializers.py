@@ -152,13 +152,3 @@ class MeUpdateInputSerializer(serializers.Serializer):
         required=False,
         help_text="Only accepted followers see your tweets; follows become requests.",
     )
-
-    def validate(self, attrs):
-        # Counters, is_staff, email_verified and the like are never writable: say so
-        # instead of silently ignoring them.
-        unknown = set(self.initial_data) - set(self.fields)
-        if unknown:
-            raise serializers.ValidationError(
-                {name: ["This field cannot be changed."] for name in sorted(unknown)}
-            )
-        return attrs

@@ -431,6 +431,11 @@ SPECTACULAR_SETTINGS = {
     # dialog offers: API clients use it, and a token pasted into the session-cookie scheme
     # listed before it was never sent. Sessions stay accepted for the browsable API.
     "AUTHENTICATION_WHITELIST": REST_FRAMEWORK["DEFAULT_AUTHENTICATION_CLASSES"][:1],
+    # Request bodies say additionalProperties: false (core.api refuses unknown fields).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "core.schema.refuse_unknown_request_fields",
+    ],
 }
 
 # --- Uploads ---------------------------------------------------------------------------

@@ -47,3 +47,17 @@ class ChirpAutoSchema(AutoSchema):
     def _is_public(self) -> bool:
         classes = getattr(self.view, "permission_classes", [])
         return any(cls in (permissions.AllowAny,) for cls in classes)
+
+
+def refuse_unknown_request_fields(result: dict, **kwargs) -> dict:
+    """Postprocessing hook: every object a request body is documented with says
+    `additionalProperties: false`, since writes refuse unknown fields (core.api)."""
+    schemas = result.get("components", {}).get("schemas", {})
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            for media in operation.get("requestBody", {}).get("content", {}).values():
+                ref = media.get("schema", {}).get("$ref", "")
+                component = schemas.get(ref.rsplit("/", 1)[-1])
+                if component is not None and component.get("type") == "object":
+                    component["additionalProperties"] = False
+    return result

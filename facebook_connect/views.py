@@ -192,7 +192,7 @@ class FacebookShareViewSet(viewsets.GenericViewSet):
         return Response(FacebookShareSerializer(share).data)
 
 
-class FacebookCallbackViewSet(viewsets.GenericViewSet):
+class FacebookCallbackViewSet(InputSerializersMixin, viewsets.GenericViewSet):
     """Calls from Facebook's servers: deauthorize and data deletion (a `signed_request`
     proves them), and the deletion status page."""
 
@@ -200,6 +200,10 @@ class FacebookCallbackViewSet(viewsets.GenericViewSet):
     authentication_classes = []
     parser_classes = [FormParser, MultiPartParser, JSONParser]
     serializer_class = FacebookSignedRequestInputSerializer
+    input_serializers = {
+        "deauthorize": FacebookSignedRequestInputSerializer,
+        "data_deletion": FacebookSignedRequestInputSerializer,
+    }
 
     @extend_schema(
         request=FacebookSignedRequestInputSerializer, responses={200: FacebookOkSerializer}
