@@ -11,6 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from corsheaders.defaults import default_headers as cors_default_headers
 from django.core.exceptions import ImproperlyConfigured
 from redis.asyncio.retry import Retry as AsyncRedisRetry
 from redis.backoff import NoBackoff
@@ -332,6 +333,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "friendships.tasks.refresh_suggestions",
         "schedule": env.int("SUGGESTIONS_INTERVAL_SECONDS", default=6 * 3600),
     },
+    "purge-idempotency-keys": {
+        "task": "core.tasks.purge_idempotency_keys",
+        "schedule": env.int("IDEMPOTENCY_PURGE_INTERVAL_SECONDS", default=3600),
+    },
 }
 
 # --- Auth ------------------------------------------------------------------------------
@@ -437,6 +442,13 @@ SPECTACULAR_SETTINGS = {
         "core.schema.refuse_unknown_request_fields",
     ],
 }
+
+# --- Idempotent POSTs (docs/api-writes.md) ----------------------------------------------
+# How long the first answer to a POST with an Idempotency-Key is replayed, and after how long
+# a key whose request never finished (the process died) may be taken over by a retry: beyond
+# the longest a request may run (gunicorn's timeout is 60 s).
+IDEMPOTENCY_KEY_TTL_SECONDS = env.int("IDEMPOTENCY_KEY_TTL_SECONDS", default=24 * 3600)
+IDEMPOTENCY_LOCK_SECONDS = env.int("IDEMPOTENCY_LOCK_SECONDS", default=120)
 
 # --- Uploads ---------------------------------------------------------------------------
 # Django has no per-file cap: these bound the request, validators bound each file.
@@ -548,6 +560,9 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Chirp <no-reply@chir
 # --- CORS (SPAs on other origins use bearer tokens, not cookies) --------------------------
 CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
 CORS_URLS_REGEX = r"^/api/.*$"
+CORS_ALLOW_HEADERS = (*cors_default_headers, "idempotency-key")
+# A browser client may send an Idempotency-Key and read whether the answer was a replay.
+CORS_EXPOSE_HEADERS = ["Idempotent-Replayed"]
 
 # --- Security --------------------------------------------------------------------------
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -2,6 +2,8 @@
 
 from django.contrib import admin
 
+from core.models import IdempotencyKey
+
 
 class ReadOnlyAdmin(admin.ModelAdmin):
     """For rows only services write (feed rows, fan-out state, join rows): staff may look,
@@ -23,3 +25,12 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         actions = super().get_actions(request)
         actions.pop("delete_selected", None)
         return actions
+
+
+@admin.register(IdempotencyKey)
+class IdempotencyKeyAdmin(ReadOnlyAdmin):
+    list_display = ("key", "user", "state", "status_code", "locked_at", "expires_at")
+    list_filter = ("state",)
+    search_fields = ("key", "user__username")
+    raw_id_fields = ("user",)
+    exclude = ("body",)

@@ -6,6 +6,8 @@ from django.http import QueryDict
 from rest_framework import permissions, serializers
 from rest_framework.request import Request
 
+from core.idempotency import IdempotentPostsMixin
+
 UNKNOWN_FIELD = "Unknown field."
 
 # Not input: Django's CSRF token, which the browsable API's HTML forms post beside the fields.
@@ -57,8 +59,9 @@ def unknown_fields(serializer_class, data) -> list[str]:
 # It is also the one strict-input rule (API.md, "Writes: strict input and idempotency"):
 # before any write runs, a body naming a field its input serializer does not declare is
 # refused, 400 `validation_error` with `{"<name>": ["Unknown field."]}`, so a client never
-# believes a dropped field was taken. Every viewset with a write uses this mixin.
-class InputSerializersMixin:
+# believes a dropped field was taken. Every viewset with a write uses this mixin, and
+# through it every POST honours Idempotency-Key (core/idempotency.py), checked first.
+class InputSerializersMixin(IdempotentPostsMixin):
     input_serializers: dict = {}
 
     def get_serializer_class(self):
@@ -68,8 +71,8 @@ class InputSerializersMixin:
         return self.input_serializers.get(getattr(self, "action", None), NoInputSerializer)
 
     def initial(self, request: Request, *args, **kwargs) -> None:
-        # After authentication, permissions and throttles: an anonymous or throttled write
-        # keeps its 401 or 429.
+        # After authentication, permissions, throttles and the idempotency key: an anonymous
+        # or throttled write keeps its 401 or 429.
         super().initial(request, *args, **kwargs)
         if request.method in permissions.SAFE_METHODS or getattr(self, "action", None) is None:
             return  # a read, or a method the path does not have (405)

@@ -64,3 +64,21 @@ class FieldValidationError(ApplicationError):
     def __init__(self, fields: dict[str, list[str]], detail: str | None = None) -> None:
         super().__init__(detail=detail)
         self.fields = fields
+
+
+class IdempotencyKeyInvalid(ApplicationError):
+    default_code = "idempotency_key_invalid"
+    default_detail = "Idempotency-Key must be 1 to 255 visible ASCII characters."
+
+
+class IdempotencyKeyInUse(Conflict):
+    default_code = "idempotency_key_in_use"
+    default_detail = (
+        "A request with this Idempotency-Key is still being processed. Retry once it is done."
+    )
+
+
+class IdempotencyKeyReused(ApplicationError):
+    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
+    default_code = "idempotency_key_reused"
+    default_detail = "This Idempotency-Key was used for another request (another path or body)."

@@ -3,13 +3,16 @@ broker outage break the request that caused it (docs/reliability.md trap 5).
 
 Work that must not be lost is recorded in the same transaction (a state column or an
 outbox row) and re-enqueued by a periodic reconciler; enqueue_on_commit only tries once,
-fast.
+fast. Core's own periodic work (the idempotency keys' purge) is here too.
 """
 
 import logging
 
 import celery
+from celery import shared_task
 from django.db import DatabaseError, transaction
+
+from core import idempotency
 
 logger = logging.getLogger(__name__)
 
@@ -50,3 +53,9 @@ def enqueue_on_commit(task, *args, **kwargs) -> None:
             logger.exception("could not enqueue %s%r; the reconciler will retry", task.name, args)
 
     transaction.on_commit(send)
+
+
+@shared_task(base=PeriodicTask)
+def purge_idempotency_keys() -> int:
+    """Beat task: delete the idempotency keys past IDEMPOTENCY_KEY_TTL_SECONDS (24 hours)."""
+    return idempotency.purge_expired_keys()

@@ -5,10 +5,12 @@ import psycopg
 import redis
 from django.db import connection, connections, transaction
 from django.urls import path
+from rest_framework import viewsets
 from rest_framework.decorators import api_view, permission_classes
-from rest_framework.permissions import AllowAny
+from rest_framework.permissions import AllowAny, IsAuthenticated
 
 from config.urls import handler400, handler403, handler404, handler500, urlpatterns
+from core.api import InputSerializersMixin
 from core.db import atomic_with_retry
 
 SECRET = "kaboom-internal-detail-4f2a"
@@ -93,7 +95,22 @@ def drf_fail(request, failure):
     FAILURES[failure]()
 
 
+class FailingWriteViewSet(InputSerializersMixin, viewsets.GenericViewSet):
+    """A signed-in POST that honours Idempotency-Key like every write, then fails."""
+
+    permission_classes = [IsAuthenticated]
+
+    def create(self, request, failure):
+        if failure == "crash":
+            raise RuntimeError(SECRET)
+        FAILURES[failure]()
+
+
 urlpatterns = [
+    path(
+        "api/v1/test-boom/idempotent/<str:failure>/",
+        FailingWriteViewSet.as_view({"post": "create"}),
+    ),
     path("api/v1/test-boom/django/", django_boom),
     path("api/v1/test-boom/drf/", drf_boom),
     path("api/v1/test-fail/django/<str:failure>/", django_fail),
