@@ -14,7 +14,7 @@ from rest_framework.test import APIClient
 from core import tasks
 from core.models import IdempotencyKey
 from messaging.models import Message
-from tests.conftest import authenticate
+from tests.conftest import authenticate, set_throttle_rates
 from tests.core.boom_urls import SECRET
 from tests.factories import TweetFactory
 from tests.shapes import error
@@ -229,12 +229,7 @@ def test_an_anonymous_post_ignores_the_key(api_client):
 
 
 def test_a_throttled_post_is_not_stored(alice_client, settings):
-    settings.THROTTLE_ENABLED = True
-    settings.REST_FRAMEWORK = {
-        **settings.REST_FRAMEWORK,
-        "DEFAULT_THROTTLE_RATES": {**settings.THROTTLE_RATES, "post": "1/min"},
-    }
-    settings.THROTTLE_RATES = {**settings.THROTTLE_RATES, "post": "1/min"}
+    set_throttle_rates(settings, post="1/min")
     post(alice_client, TWEETS, {"text": "one"}, key="a")
 
     response = post(alice_client, TWEETS, {"text": "two"}, key="b")
