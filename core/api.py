@@ -56,7 +56,7 @@ def unknown_fields(serializer_class, data) -> list[str]:
 # action's HTML form (and raw-data example) from what the action accepts, not from the
 # output serializer; writes not listed take no body and get an empty form (a button).
 # Reads keep `serializer_class`.
-# It is also the one strict-input rule (API.md, "Writes: strict input and idempotency"):
+# It is also the one strict-input rule (docs/api.md, "Writes: strict input and idempotency"):
 # before any write runs, a body naming a field its input serializer does not declare is
 # refused, 400 `validation_error` with `{"<name>": ["Unknown field."]}`, so a client never
 # believes a dropped field was taken. Every viewset with a write uses this mixin, and

@@ -1,4 +1,4 @@
-"""Idempotent POSTs (API.md, "Writes: strict input and idempotency").
+"""Idempotent POSTs (docs/api.md, "Writes: strict input and idempotency").
 
 A signed-in client may send `Idempotency-Key: <1-255 visible ASCII characters>` with any
 POST. The first request with a key reserves it (a row, committed at once, so concurrent

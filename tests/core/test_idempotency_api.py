@@ -1,4 +1,4 @@
-"""Idempotent POSTs (API.md, "Writes: strict input and idempotency"; docs/api-writes.md):
+"""Idempotent POSTs (docs/api.md, "Writes: strict input and idempotency"; docs/api-writes.md):
 a retried POST with the same Idempotency-Key replays the first answer and writes nothing."""
 
 import re

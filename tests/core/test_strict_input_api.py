@@ -1,4 +1,4 @@
-"""Strict input (API.md, "Writes: strict input and idempotency"): a write whose body names a
+"""Strict input (docs/api.md, "Writes: strict input and idempotency"): a write whose body names a
 field the endpoint does not know answers 400 and does nothing, on every write operation."""
 
 import pytest
