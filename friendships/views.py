@@ -130,7 +130,7 @@ class MuteListViewSet(UserListViewSet):
         return self._users(safety_selectors.list_mutes(muter=request.user), "muted")
 
 
-class FollowRequestViewSet(UserListViewSet):
+class FollowRequestViewSet(InputSerializersMixin, UserListViewSet):
     """GET /follow-requests/: who asked to follow the caller, most recent first; POST
     /follow-requests/{username}/accept/ and /reject/ answer the requester's profile."""
 

@@ -165,10 +165,8 @@ def test_protected_tweets_are_seen_only_by_followers_and_the_author(
             response = client.get(f"/api/v1/tweets/{tweet.pk}/{path}")
             assert response.status_code == 404, path
             assert response.json() == error("not_found")
-    for path in ("like/", "comments/"):
-        assert (
-            bob_client.post(f"/api/v1/tweets/{tweet.pk}/{path}", {"text": "x"}).status_code == 404
-        )
+    for path, body in (("like/", None), ("comments/", {"text": "x"})):
+        assert bob_client.post(f"/api/v1/tweets/{tweet.pk}/{path}", body).status_code == 404
     comment_id = tweet.comments.get().pk
     for method in ("post", "delete"):  # a comment's text shows in the answer
         response = getattr(bob_client, method)(f"/api/v1/comments/{comment_id}/like/")
