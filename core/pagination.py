@@ -76,7 +76,7 @@ class CursorPagination(pagination.CursorPagination):
     cursor or page size (DRF answers 404, or ignores the page size)."""
 
     ordering = "-id"  # for a queryset its selector left unordered
-    page_size = 20
+    # page_size: REST_FRAMEWORK["PAGE_SIZE"], read by DRF's class.
     page_size_query_param = "page_size"
     max_page_size = 100
 

@@ -1,5 +1,3 @@
-from rest_framework import status
-
 from core.exceptions import ApplicationError, PermissionDenied
 
 
@@ -14,7 +12,6 @@ class CannotBlockSelf(ApplicationError):
 
 
 class CannotMuteSelf(ApplicationError):
-    status_code = status.HTTP_400_BAD_REQUEST
     default_code = "cannot_mute_self"
     default_detail = "You cannot mute yourself."
 
