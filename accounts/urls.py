@@ -1,7 +1,6 @@
-from accounts.views import AuthViewSet, MeViewSet, UserViewSet
+from accounts.views import AuthViewSet, MeViewSet
 from core.routers import Router
 
 router = Router()
 router.register("auth", AuthViewSet, basename="auth")
-router.register("users", UserViewSet, basename="user")
 router.register("me", MeViewSet, basename="me")

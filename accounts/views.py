@@ -1,11 +1,11 @@
-from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import mixins, permissions, status, viewsets
+from drf_spectacular.utils import extend_schema
+from rest_framework import permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
-from accounts import selectors, services
+from accounts import services
 from accounts.emails import site_url_of
 from accounts.serializers import (
     AuthResultSerializer,
@@ -19,7 +19,6 @@ from accounts.serializers import (
     RefreshInputSerializer,
     SignupInputSerializer,
     TokenPairSerializer,
-    UserSummarySerializer,
 )
 from accounts.throttling import check_password_attempt
 from core.api import InputSerializersMixin, validated
@@ -190,21 +189,3 @@ class MeViewSet(InputSerializersMixin, viewsets.GenericViewSet):
     def avatar(self, request):
         services.delete_avatar(user=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
-
-
-# A profile, GET /users/{username}/, carries the viewer's follow flags: friendships, above
-# accounts, serves it (friendships/views.py).
-class UserViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
-    """Profiles by username and user search."""
-
-    serializer_class = UserSummarySerializer
-    permission_classes = [permissions.AllowAny]
-
-    def get_queryset(self):
-        return selectors.list_users(search=self.request.query_params.get("search"))
-
-    @extend_schema(
-        parameters=[OpenApiParameter("search", str, description="Username or display name prefix.")]
-    )
-    def list(self, request, *args, **kwargs):
-        return super().list(request, *args, **kwargs)

@@ -5,7 +5,7 @@ from collections.abc import Callable
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from accounts.models import User
-from accounts.selectors import get_active_user
+from accounts.selectors import get_active_user, list_users
 from core.exceptions import NotFound
 from friendships.models import FollowRequest, Friendship
 from safety.selectors import annotate_relation_flags, hide_blocked
@@ -40,6 +40,12 @@ def get_profile(*, username: str, viewer: User | None) -> User:
     if user is None:
         raise NotFound("No user with that username.")
     return user
+
+
+def search_users(*, search: str | None, viewer: User | None) -> QuerySet:
+    """accounts.selectors.list_users without the users who block the viewer or whom the
+    viewer blocks (one EXISTS in the same query)."""
+    return hide_blocked(list_users(search=search), viewer=viewer, fields=["pk"])
 
 
 def can_see_tweets_of(viewer: User | None, user_path: str = "") -> Q:

@@ -7,9 +7,11 @@ from friendships.views import (
     ProfileViewSet,
     RelationViewSet,
     SuggestionViewSet,
+    UserSearchViewSet,
 )
 
 router = Router()
+router.register("users", UserSearchViewSet, basename="user")
 router.register("users", ProfileViewSet, basename="user-profile")
 router.register("users", SuggestionViewSet, basename="user-suggestion")
 router.register("users", FollowListViewSet, basename="user-follow-list")

@@ -1,5 +1,5 @@
-from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import permissions, serializers, viewsets
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import mixins, permissions, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
@@ -13,7 +13,7 @@ from safety import selectors as safety_selectors
 
 # Served here rather than by accounts, which sits below follows (docs/architecture.md).
 class ProfileViewSet(viewsets.GenericViewSet):
-    """Profiles by username and user search."""
+    """Profiles by username."""
 
     permission_classes = [permissions.AllowAny]
     serializer_class = ProfileSerializer
@@ -27,6 +27,25 @@ class ProfileViewSet(viewsets.GenericViewSet):
         viewer = request.user if request.user.is_authenticated else None
         user = selectors.get_profile(username=username, viewer=viewer)
         return Response(ProfileSerializer(user, context=self.get_serializer_context()).data)
+
+
+class UserSearchViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """GET /users/?search=: users by username or display name prefix, newest first, without
+    those who block the viewer or whom the viewer blocks."""
+
+    serializer_class = UserSummarySerializer
+    permission_classes = [permissions.AllowAny]
+
+    def get_queryset(self):
+        return selectors.search_users(
+            search=self.request.query_params.get("search"), viewer=viewer_of(self.request)
+        )
+
+    @extend_schema(
+        parameters=[OpenApiParameter("search", str, description="Username or display name prefix.")]
+    )
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
 
 
 class UserListViewSet(viewsets.GenericViewSet):

@@ -313,3 +313,30 @@ def test_suggestions_leave_out_blocked_users_both_ways(alice, bob, alice_client,
     assert "bob" not in usernames(alice_client.get("/api/v1/users/suggestions/"))
     assert "alice" not in usernames(bob_client.get("/api/v1/users/suggestions/"))
     assert "carol" in usernames(bob_client.get("/api/v1/users/suggestions/"))
+
+
+# --- user search -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("blocker_is_searcher", [True, False])
+def test_user_search_leaves_out_users_blocked_either_way(
+    alice, bob, alice_client, blocker_is_searcher
+):
+    UserFactory(username="bobby")
+    if blocker_is_searcher:
+        Block.objects.create(blocker=alice, blocked=bob)
+    else:
+        Block.objects.create(blocker=bob, blocked=alice)
+
+    assert usernames(alice_client.get("/api/v1/users/?search=bo")) == ["bobby"]
+
+
+def test_user_search_shows_blocked_users_to_others_and_after_unblocking(
+    alice, bob, alice_client, make_auth_client, api_client
+):
+    block(alice_client, bob)
+
+    assert usernames(make_auth_client().get("/api/v1/users/?search=bo")) == ["bob"]
+    assert usernames(api_client.get("/api/v1/users/?search=bo")) == ["bob"]
+    block(alice_client, bob, "delete")
+    assert usernames(alice_client.get("/api/v1/users/?search=bo")) == ["bob"]

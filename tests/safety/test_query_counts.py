@@ -30,6 +30,7 @@ EXPECTED = {
     "comments": 3,
     "followers": 3,  # the user, the page
     "notifications": 2,
+    "users": 2,  # the page (user search)
 }
 
 
@@ -75,6 +76,7 @@ def paths(world) -> dict[str, str]:
         "comments": f"/api/v1/tweets/{main}/comments/",
         "followers": "/api/v1/users/owner/followers/",
         "notifications": "/api/v1/notifications/",
+        "users": "/api/v1/users/?search=",
     }
 
 
