@@ -21,6 +21,14 @@ def validated(serializer_class, request: Request, **kwargs) -> dict:
     return serializer.validated_data
 
 
+def validated_query(serializer_class, request: Request) -> dict:
+    """The query string validated by a serializer of its parameters; a ValidationError
+    (400) otherwise."""
+    serializer = serializer_class(data=request.query_params)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
 def viewer_of(request: Request):
     """The signed-in user, or None for an anonymous request."""
     return request.user if request.user.is_authenticated else None

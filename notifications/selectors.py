@@ -1,3 +1,5 @@
+from collections.abc import Collection
+
 from django.db.models import Exists, Q, QuerySet
 
 from accounts.models import User
@@ -6,8 +8,12 @@ from notifications.models import Notification, NotificationOptOut, Verb
 from safety.selectors import shielded
 
 
-def list_notifications(*, recipient: User, unread_only: bool = False) -> QuerySet:
-    """The recipient's notifications, newest first, with actor, tweet and comment joined."""
+def list_notifications(
+    *, recipient: User, unread_only: bool = False, verbs: Collection[str] = ()
+) -> QuerySet:
+    """The recipient's notifications, newest first, with actor, tweet and comment joined;
+    only unread ones with `unread_only`, only these verbs when `verbs` names any. One
+    query a page, filters included."""
     queryset = (
         Notification.objects.filter(recipient=recipient)
         .select_related("actor", "tweet", "comment")
@@ -15,6 +21,8 @@ def list_notifications(*, recipient: User, unread_only: bool = False) -> QuerySe
     )
     if unread_only:
         queryset = queryset.filter(unread=True)
+    if verbs:
+        queryset = queryset.filter(verb__in=sorted(verbs))
     return queryset
 
 

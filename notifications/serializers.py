@@ -25,6 +25,35 @@ class NotificationSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class VerbListField(serializers.ListField):
+    """Verbs, as `?verb=mentioned,replied` (or the parameter repeated): each must be a
+    Verb; an unknown one is a validation error naming it."""
+
+    child = serializers.ChoiceField(choices=Verb.choices)
+
+    def to_internal_value(self, data) -> list[str]:
+        values = [data] if isinstance(data, str) else data
+        verbs = [verb.strip() for value in values for verb in str(value).split(",")]
+        verbs = [verb for verb in verbs if verb]
+        unknown = sorted({verb for verb in verbs if verb not in Verb.values})
+        if unknown:
+            raise serializers.ValidationError(
+                f"Unknown verb: {', '.join(unknown)}. Known verbs: {', '.join(Verb.values)}."
+            )
+        return list(dict.fromkeys(verbs))
+
+
+class NotificationListInputSerializer(serializers.Serializer):
+    """The query of GET /notifications/."""
+
+    verb = VerbListField(
+        required=False,
+        default=list,
+        help_text="Only notifications of these verbs, comma-separated "
+        "(`?verb=mentioned,replied`) or the parameter repeated.",
+    )
+
+
 class NotificationUpdateInputSerializer(serializers.Serializer):
     unread = serializers.BooleanField()
 

@@ -3,10 +3,11 @@ from rest_framework import permissions, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from core.api import InputSerializersMixin, validated
+from core.api import InputSerializersMixin, validated, validated_query
 from notifications import selectors, services
 from notifications.serializers import (
     MarkedSerializer,
+    NotificationListInputSerializer,
     NotificationSerializer,
     NotificationSettingsSerializer,
     NotificationSettingsUpdateInputSerializer,
@@ -24,11 +25,17 @@ class NotificationViewSet(InputSerializersMixin, viewsets.GenericViewSet):
     lookup_value_regex = r"\d+"
 
     @extend_schema(
-        parameters=[OpenApiParameter("unread", bool, description="Only unread notifications.")]
+        parameters=[
+            OpenApiParameter("unread", bool, description="Only unread notifications."),
+            NotificationListInputSerializer,
+        ]
     )
     def list(self, request):
+        query = validated_query(NotificationListInputSerializer, request)
         unread_only = request.query_params.get("unread", "").lower() in ("true", "1", "yes")
-        queryset = selectors.list_notifications(recipient=request.user, unread_only=unread_only)
+        queryset = selectors.list_notifications(
+            recipient=request.user, unread_only=unread_only, verbs=query["verb"]
+        )
         page = self.paginate_queryset(queryset)
         data = NotificationSerializer(page, many=True, context=self.get_serializer_context()).data
         return self.get_paginated_response(data)

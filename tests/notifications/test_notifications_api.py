@@ -13,7 +13,7 @@ from notifications.models import Notification
 from tests.conftest import authenticate
 from tests.factories import FriendshipFactory, TweetFactory, UserFactory
 from tests.notifications.actions import ACTIONS, like_tweet
-from tests.shapes import error, iso, page_link, summary_json
+from tests.shapes import ANY, error, iso, page_link, summary_json
 from tests.streams import StreamListener
 from tweets import services as tweet_services
 
@@ -339,3 +339,103 @@ def test_list_query_count_does_not_grow_with_the_page(alice, django_assert_num_q
         response = client.get(LIST, {"page_size": page_size})
     assert response.status_code == 200
     assert len(response.json()["results"]) == page_size
+
+
+# --- ?verb= --------------------------------------------------------------------------------
+
+
+def mixed_notifications(alice) -> dict[str, list]:
+    """Alice is followed, liked and mentioned, interleaved: {verb: notifications, oldest
+    first}."""
+    tweet = TweetFactory(user=alice)
+    for _ in range(2):
+        FriendshipFactory(followee=alice)
+        tweet_services.like_tweet(user=UserFactory(), tweet_id=tweet.pk)
+        tweet_services.create_tweet(author=UserFactory(), text="hi @alice")
+    by_verb: dict[str, list] = {}
+    for notification in Notification.objects.filter(recipient=alice).order_by("id"):
+        by_verb.setdefault(notification.verb, []).append(notification)
+    assert {verb: len(items) for verb, items in by_verb.items()} == {
+        "followed": 2,
+        "liked_tweet": 2,
+        "mentioned": 2,
+    }
+    return by_verb
+
+
+def newest_first(*groups: list) -> list[int]:
+    return sorted((n.pk for group in groups for n in group), reverse=True)
+
+
+def test_list_filters_by_verbs_comma_separated(alice, alice_client):
+    by_verb = mixed_notifications(alice)
+
+    response = alice_client.get(LIST, {"verb": "mentioned,liked_tweet"})
+
+    assert response.status_code == 200
+    ids = [item["id"] for item in response.json()["results"]]
+    assert ids == newest_first(by_verb["mentioned"], by_verb["liked_tweet"])
+    assert response.json()["results"][0] == notification_json(Notification.objects.get(pk=ids[0]))
+
+
+def test_list_filters_by_one_verb_or_the_parameter_repeated(alice, alice_client):
+    by_verb = mixed_notifications(alice)
+
+    response = alice_client.get(LIST, {"verb": "followed"})
+    assert [item["id"] for item in response.json()["results"]] == newest_first(by_verb["followed"])
+
+    response = alice_client.get(f"{LIST}?verb=followed&verb=mentioned")
+    assert [item["id"] for item in response.json()["results"]] == newest_first(
+        by_verb["followed"], by_verb["mentioned"]
+    )
+
+
+def test_verb_filter_combines_with_unread_and_pages(alice, alice_client):
+    by_verb = mixed_notifications(alice)
+    newest_mention = by_verb["mentioned"][-1]
+    Notification.objects.filter(pk=newest_mention.pk).update(unread=False)
+
+    response = alice_client.get(LIST, {"verb": "mentioned", "unread": "true"})
+    assert [item["id"] for item in response.json()["results"]] == [by_verb["mentioned"][0].pk]
+
+    page = alice_client.get(LIST, {"verb": "liked_tweet,followed", "page_size": 3}).json()
+    rest = alice_client.get(page["next"]).json()
+    ids = [item["id"] for item in page["results"] + rest["results"]]
+    assert ids == newest_first(by_verb["liked_tweet"], by_verb["followed"])
+    assert rest["next"] is None
+
+
+def test_verb_filter_with_a_known_verb_nobody_sent_is_empty(alice, alice_client):
+    mixed_notifications(alice)
+
+    response = alice_client.get(LIST, {"verb": "message"})
+
+    assert response.status_code == 200
+    assert response.json()["results"] == []
+
+
+@pytest.mark.parametrize("value", ["liked", "mentioned,nonsense", "MENTIONED"])
+def test_unknown_verb_is_400(alice, alice_client, value):
+    response = alice_client.get(LIST, {"verb": value})
+
+    assert response.status_code == 400
+    assert response.json() == error("validation_error", fields={"verb": [ANY]})
+    assert "Unknown verb" in response.json()["fields"]["verb"][0]
+
+
+@pytest.mark.parametrize("page_size", [1, 20])
+def test_verb_filtered_list_costs_the_same_queries(alice, django_assert_num_queries, page_size):
+    """As the unfiltered list: the caller, then the page (the filter is in its query)."""
+    tweet = TweetFactory(user=alice)
+    for _ in range(20):
+        actor = UserFactory()
+        tweet_services.like_tweet(user=actor, tweet_id=tweet.pk)
+        tweet_services.create_comment(author=actor, tweet_id=tweet.pk, text="hi @alice")
+        FriendshipFactory(followee=alice, follower=actor)
+    client = authenticate(APIClient(), alice)
+
+    with django_assert_num_queries(2):
+        response = client.get(LIST, {"page_size": page_size, "verb": "liked_tweet,commented"})
+    assert response.status_code == 200
+    assert len(response.json()["results"]) == page_size
+    assert {item["verb"] for item in response.json()["results"]} <= {"liked_tweet", "commented"}
