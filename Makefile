@@ -35,7 +35,7 @@ help:
 	@echo "make format   apply ruff's fixes and formatting"
 	@echo "make worker   Celery worker (needs REDIS_URL or CELERY_BROKER_URL; refuses to start without)"
 	@echo "make beat     Celery beat, the periodic scheduler (needs a broker too; schedule in .run/)"
-	@echo "make bench    fan-out and feed-read benchmark on PostgreSQL + Redis (docs/benchmarks.md)"
+	@echo "make bench    every figure of the feed, fan-out and sockets in one run, table + charts (docs/benchmarks.md)"
 	@echo "make bench-serve  the production servers vs make run's under 64 clients (needs wrk)"
 	@echo "make venv     create .venv and install everything (requirements-dev.txt)"
 	@echo "make clean    remove .venv, the SQLite database, media, collected static files and .run"
@@ -91,10 +91,14 @@ format: install
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-# Drops and recreates its own database (DATABASE_URL, default .../chirp_bench; the name must
-# contain "bench"); Redis from REDIS_URL (default redis://127.0.0.1:6379/0). BENCH_ARGS=--help.
+# Every figure of issue 12 in one run on the production arrangement (bench/run.py): a table,
+# bench/results/latest.json and the charts in docs/benchmarks/. Drops and recreates its own
+# database (DATABASE_URL, default .../chirp_bench; the name must contain "bench"); Redis from
+# REDIS_URL (default redis://127.0.0.1:6379/0). Needs wrk and nginx. BENCH_ARGS=--help.
 bench: install
-	$(BIN)/python bench/fanout.py $(BENCH_ARGS)
+	@for tool in wrk nginx; do command -v $$tool >/dev/null || [ -x /usr/sbin/$$tool ] || { \
+		echo "make bench needs $$tool: apt-get install wrk nginx-light (Debian/Ubuntu)" >&2; exit 1; }; done
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 # The production serving arrangement (docker-compose.yml's gunicorn + daphne) and make run's
 # daphne, each under 64 clients for 60 s per path; same database and Redis rules as `bench`.

@@ -4,6 +4,12 @@ database, the machine's description and the results file.
 A figure group is a module with `run(args) -> dict` (and `add_arguments(parser)`); its
 `main()` calls `common.main(module)`, so each group also runs on its own. The run's
 environment is set before Django loads settings; Django itself is set up by `setup()`.
+
+For `make bench` (bench/run.py, every group in one run), a group also has `part(ctx) ->
+dict`: `ctx` is a `Context` (sizes, a progress line, a fresh database, a folder for logs)
+and the dict holds its `figures` (anything, written to the JSON), its `checks` (`check()`:
+a figure next to its floor or ceiling), and what the charts draw: `distributions`
+(`quantiles()` of latencies in ms) and `throughput` (`rate()`).
 """
 
 from __future__ import annotations
@@ -11,12 +17,15 @@ from __future__ import annotations
 import argparse
 import ctypes
 import json
+import math
 import os
 import platform
 import secrets
 import signal
 import sys
+import time
 import uuid
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -81,6 +90,14 @@ def fresh_database(database_url: str) -> str:
     return name
 
 
+def analyze() -> None:
+    """ANALYZE after seeding, so the planner sees the tables as they are."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+
+
 def setup(database_url: str) -> str:
     """A fresh, migrated bench database and Django set up on it; returns the name."""
     database = fresh_database(database_url)
@@ -91,7 +108,13 @@ def setup(database_url: str) -> str:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
+    global _pristine
+    _pristine = True
     return database
+
+
+# Whether the bench database is as setup() left it: the first group seeds it as it is.
+_pristine = False
 
 
 def machine() -> dict:
@@ -148,6 +171,78 @@ def cleanup_redis() -> None:
     for client in (get_redis(), redis.Redis.from_url(os.environ["CELERY_BROKER_URL"])):
         for key in client.scan_iter(match=f"*bench-{RUN}*"):
             client.delete(key)
+
+
+def load_average() -> list[float]:
+    return [round(x, 2) for x in os.getloadavg()]
+
+
+# --- one run of every group (bench/run.py) --------------------------------------------------
+
+
+@dataclass
+class Context:
+    """What a group's `part(ctx)` gets from bench/run.py."""
+
+    sizes: dict  # this group's parameters (run.py's SIZES: full or --tiny)
+    tiny: bool
+    log_dir: Path
+    label: str = ""  # "2/4 serving", for the progress line
+    started: float = field(default_factory=time.monotonic)
+
+    def progress(self, text: str) -> None:
+        """The progress line: elapsed seconds, the group, what it does now, the load."""
+        elapsed = time.monotonic() - self.started
+        load = os.getloadavg()[0]
+        print(f"[{elapsed:6.0f} s] {self.label}: {text}  (load {load:.1f})", flush=True)
+
+    def fresh_database(self) -> None:
+        """An empty, migrated bench database and none of the run's Redis keys: each group
+        seeds its own data (the ids restart, so cached feeds of the last group must go)."""
+        from django.core.management import call_command
+        from django.db import connections
+
+        global _pristine
+        if _pristine:
+            _pristine = False
+            return
+        connections.close_all()
+        fresh_database(os.environ["DATABASE_URL"])
+        cleanup_redis()
+        call_command("migrate", verbosity=0)
+
+
+def check(name: str, value, unit: str = "", goal: tuple[str, float] | None = None) -> dict:
+    """One row of the report: `value` next to its goal, (">=", floor) or ("<=", ceiling)
+    or ("==", exact); without a goal, a measured figure only."""
+    row = {"name": name, "value": value, "unit": unit, "goal": None, "passed": None}
+    if goal is not None:
+        op, target = goal
+        row["goal"] = [op, target]
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            row["passed"] = False
+        else:
+            row["passed"] = {">=": value >= target, "<=": value <= target, "==": value == target}[
+                op
+            ]
+    return row
+
+
+def quantiles(values: list[float]) -> list[list[float]]:
+    """[[percentile, value], ...] at 0, 1, ..., 99, 99.9 and 100 (nearest rank), the form
+    the latency charts draw; empty for no values."""
+    if not values:
+        return []
+    ordered = sorted(values)
+    points = [*range(100), 99.9, 100]
+    return [
+        [p, round(ordered[min(len(ordered) - 1, max(0, math.ceil(p / 100 * len(ordered)) - 1))], 3)]
+        for p in points
+    ]
+
+
+def rate(value: float, unit: str) -> dict:
+    return {"value": value, "unit": unit}
 
 
 def write_results(name: str, result: dict) -> Path:

@@ -43,11 +43,13 @@ from common import ROOT, RUN
 def seed(followers: int, followees: int, tweets_each: int):
     """An author with `followers` followers; a reader following `followees` authors who
     posted `tweets_each` tweets each (through the services, fanned out in-process)."""
+    return seed_author(followers), seed_reader(followees, tweets_each)
+
+
+def seed_author(followers: int):
+    """An author with `followers` followers (in bulk)."""
     from accounts.models import User
-    from config.celery import app
     from friendships.models import Friendship
-    from friendships.services import follow_user
-    from tweets.services import create_tweet
 
     author = User.objects.create_user(username="bench_author", email="author@bench.invalid")
     users = User.objects.bulk_create(
@@ -59,6 +61,16 @@ def seed(followers: int, followees: int, tweets_each: int):
     )
     User.objects.filter(pk=author.pk).update(followers_count=followers)
     author.refresh_from_db()
+    return author
+
+
+def seed_reader(followees: int, tweets_each: int):
+    """A reader following `followees` authors who posted `tweets_each` tweets each (through
+    the services, fanned out in-process)."""
+    from accounts.models import User
+    from config.celery import app
+    from friendships.services import follow_user
+    from tweets.services import create_tweet
 
     reader = User.objects.create_user(username="bench_reader", email="reader@bench.invalid")
     app.conf.task_always_eager = True  # the reader's feed is set up, not measured
@@ -70,7 +82,7 @@ def seed(followers: int, followees: int, tweets_each: int):
                 create_tweet(author=followee, text=f"tweet {t} by {followee.username} #bench")
     finally:
         app.conf.task_always_eager = False
-    return author, reader
+    return reader
 
 
 # --- the worker ----------------------------------------------------------------------------
@@ -110,14 +122,31 @@ def stop_worker(process: subprocess.Popen) -> None:
 # --- measurements ----------------------------------------------------------------------------
 
 
-def measure_fanout(author, followers: int) -> dict:
+def measure_fanouts(author, followers: int, repeats: int, progress=print) -> dict:
+    """`repeats` tweets, one after the other, each timed as `measure_fanout` does: the
+    median run and every run's seconds."""
+    runs = []
+    for n in range(repeats):
+        runs.append(measure_fanout(author, followers, text=f"tweet {n} for every follower"))
+        progress(f"fan-out {n + 1}/{repeats}: {runs[-1]['seconds']} s")
+    median = statistics.median(run["seconds"] for run in runs)
+    return {
+        **runs[0],
+        "tweet_ids": [run["tweet_id"] for run in runs],
+        "runs_seconds": [run["seconds"] for run in runs],
+        "seconds": round(median, 3),
+        "rows_per_second": round(followers / median),
+    }
+
+
+def measure_fanout(author, followers: int, text: str = "one tweet for ten thousand feeds") -> dict:
     from django.conf import settings
 
     from newsfeeds.models import Fanout, FanoutBatch, NewsFeed
     from tweets.services import create_tweet
 
     started = time.perf_counter()
-    tweet = create_tweet(author=author, text="one tweet for ten thousand feeds")
+    tweet = create_tweet(author=author, text=text)
     posted = time.perf_counter()
     deadline = started + 600
     while not Fanout.objects.filter(tweet=tweet, status=Fanout.DONE).exists():
@@ -204,6 +233,29 @@ def measure_batch_side_effects(author, tweet_id: int) -> dict:
     }
 
 
+def cold_caches(user_id: int) -> None:
+    """Forget the user's cached feed and every cached tweet rendering: the next page is
+    read as a first read is."""
+    from core.redis import get_redis
+    from newsfeeds import cache
+
+    cache.invalidate([user_id])
+    client = get_redis()
+    for key in client.scan_iter(match=f"*bench-{RUN}*:tweet:*", count=1000):
+        client.delete(key)
+
+
+def queries_of(client, path: str) -> int:
+    """SQL queries of one request (DEBUG stays off: the context captures them anyway)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(path)
+    assert response.status_code == 200, (path, response.status_code, response.content)
+    return len(captured.captured_queries)
+
+
 def measure_reads(reader, requests: int, max_seconds: float) -> dict:
     from django.test import Client
     from rest_framework_simplejwt.tokens import RefreshToken
@@ -217,6 +269,9 @@ def measure_reads(reader, requests: int, max_seconds: float) -> dict:
             assert response.status_code == 200, (path, response.status_code, response.content)
         if label == "newsfeed":
             items = len(response.json()["results"])
+            cold_caches(reader.pk)
+            cold_queries = queries_of(client, path)
+        warm_queries = queries_of(client, path)
         latencies = []
         deadline = time.perf_counter() + max_seconds
         started = time.perf_counter()
@@ -241,9 +296,48 @@ def measure_reads(reader, requests: int, max_seconds: float) -> dict:
             # This process's own CPU per request (not PostgreSQL's or Redis's): unlike the
             # latencies, a busy machine slows it down little.
             "cpu_ms_per_request": round(cpu * 1000 / len(latencies), 2),
+            "queries_warm": warm_queries,
+            "quantiles_ms": common.quantiles([t * 1000 for t in latencies]),
         }
     results["newsfeed"]["items_per_page"] = items
+    results["newsfeed"]["queries_cold"] = cold_queries
     return results
+
+
+def part(ctx) -> dict:
+    """`make bench`'s fan-out figures: a tweet to `followers` followers through one worker
+    (2 processes, as compose runs it), `repeats` times, against the server-side
+    `INSERT ... SELECT` floor into the same table shape."""
+    sizes = ctx.sizes
+    ctx.fresh_database()
+    ctx.progress(f"seeding an author with {sizes['followers']:,} followers")
+    author = seed_author(sizes["followers"])
+    common.analyze()
+    worker = start_worker(sizes["concurrency"], ctx.log_dir / "fanout-worker.log")
+    try:
+        fanout = measure_fanouts(author, sizes["followers"], sizes["repeats"], ctx.progress)
+    finally:
+        stop_worker(worker)
+    ctx.progress("the floor: INSERT ... SELECT of the same rows")
+    raw = measure_raw_insert(author, fanout["tweet_ids"][0], sizes["followers"])
+    side = measure_batch_side_effects(author, fanout["tweet_ids"][0])
+    ratio = round(fanout["rows_per_second"] / raw["rows_per_second"], 2)
+    followers = f"{sizes['followers']:,}"
+    return {
+        "figures": {"fanout": fanout, "raw_insert": raw, "batch_side_effects": side,
+                    "fanout_to_floor": ratio, "worker_concurrency": sizes["concurrency"]},
+        "checks": [
+            common.check("fan-out rows/s / INSERT ... SELECT floor's", ratio, "", (">=", 0.8)),
+            common.check(f"fan-out of {followers} followers, p50 of {sizes['repeats']}",
+                         fanout["seconds"], "s", ("<=", 0.5)),
+            common.check("fan-out rate", fanout["rows_per_second"], "rows/s"),
+            common.check("INSERT ... SELECT floor", raw["rows_per_second"], "rows/s"),
+        ],
+        "throughput": {
+            "fan-out (worker)": common.rate(fanout["rows_per_second"], "rows/s"),
+            "INSERT ... SELECT floor": common.rate(raw["rows_per_second"], "rows/s"),
+        },
+    }  # fmt: skip
 
 
 def add_arguments(parser) -> None:

@@ -99,6 +99,7 @@ def wrk(url: str, path: str, tokens: Path, clients: int, seconds: int) -> dict:
         "max_ms": round(summary["max_us"] / 1000, 1),
         "status": summary["status"],
         "socket_errors": summary["socket_errors"],
+        "quantiles_ms": [[p, round(us / 1000, 3)] for p, us in summary["percentiles_us"]],
     }
 
 
@@ -134,17 +135,17 @@ def warm_every_user(url: str, path: str, tokens: Path) -> None:
         list(pool.map(get, tokens.read_text().split()))
 
 
-def measure(servers, tokens: Path, args) -> dict:
+def measure(servers, tokens: Path, args, paths=PATHS, warm_up_seconds=WARM_UP_SECONDS) -> dict:
     """Every path on `servers` (warmed up first), connections sampled throughout."""
     from tests.integration.servers import sample_connections
 
     url = servers.http_url
-    for path in PATHS:  # warm up: feed caches, connections, imports
-        wrk(url, path, tokens, args.clients, WARM_UP_SECONDS)
+    for path in paths:  # warm up: feed caches, connections, imports
+        wrk(url, path, tokens, args.clients, warm_up_seconds)
         if path != "/healthz" and not args.cold:
             warm_every_user(url, path, tokens)
     figures = {}
-    for path in PATHS:
+    for path in paths:
         cpu_before = cpu_seconds(servers)
         with sample_connections() as connections:
             figures[path] = wrk(url, path, tokens, args.clients, args.seconds)
@@ -163,6 +164,85 @@ def measure(servers, tokens: Path, args) -> dict:
         "formula": servers.formula,
         "max_connections": max(f["max_connections"] for f in figures.values()),
         "paths": figures,
+    }
+
+
+def part(ctx) -> dict:
+    """`make bench`'s HTTP figures: `/api/v1/newsfeed/` against `/api/v1/me/` on the
+    production arrangement behind nginx (deploy/nginx.conf), as deploy/ and the
+    integration tier run it, on a seeded and ANALYZEd network, every user warmed."""
+    from argparse import Namespace
+
+    from tests.integration import servers as s
+
+    require_wrk()
+    sizes = ctx.sizes
+    ctx.fresh_database()
+    import seed
+
+    ctx.progress(f"seeding {sizes['users']:,} users, {sizes['follows_each']} follows each")
+    started = time.perf_counter()
+    user_ids = seed.seed_network(users=sizes["users"], follows_each=sizes["follows_each"],
+                                 tweets_each=sizes["tweets_each"], likes_each=sizes["likes_each"])  # fmt: skip
+    data = {**seed.counts(), "seed_seconds": round(time.perf_counter() - started, 1)}
+    tokens = ctx.log_dir / "tokens.txt"
+    mint_tokens(user_ids[: sizes["tokens"]], tokens)
+    env = {key: value for key, value in os.environ.items() if key != "DJANGO_SETTINGS_MODULE"}
+    web_concurrency = compose_default("web", "WEB_CONCURRENCY")
+    web_threads = compose_default("web", "WEB_THREADS")
+    servers = s.start_production(env, ctx.log_dir, web_concurrency=web_concurrency,
+                                 web_threads=web_threads,
+                                 ws_pool_size=compose_default("ws", "DATABASE_POOL_SIZE"))  # fmt: skip
+    args = Namespace(clients=sizes["clients"], seconds=sizes["seconds"], cold=False)
+    try:
+        s.start_proxy(servers, ctx.log_dir)
+        ctx.progress(
+            f"wrk through nginx: {sizes['clients']} clients, {sizes['seconds']} s per path"
+        )
+        figures = measure(servers, tokens, args, paths=("/api/v1/me/", "/api/v1/newsfeed/"),
+                          warm_up_seconds=sizes["warm_up_seconds"])  # fmt: skip
+    finally:
+        servers.stop()
+    me, feed = figures["paths"]["/api/v1/me/"], figures["paths"]["/api/v1/newsfeed/"]
+    ratio = round(feed["requests_per_second"] / me["requests_per_second"], 2)
+    fives = sum(path["status"]["5xx"] for path in figures["paths"].values())
+    errors = sum(sum(path["socket_errors"].values()) for path in figures["paths"].values())
+    return {
+        "figures": {
+            "arrangement": f"nginx -> gunicorn gthread {web_concurrency}x{web_threads} "
+            "(+ daphne for /ws/)",
+            "clients": sizes["clients"],
+            "seconds": sizes["seconds"],
+            "data": data,
+            "newsfeed_to_me": ratio,
+            **figures,
+        },
+        "checks": [
+            common.check("HTTP req/s, newsfeed / /me/", ratio, "", (">=", 0.6)),
+            common.check("HTTP /me/", me["requests_per_second"], "req/s"),
+            common.check("HTTP /newsfeed/", feed["requests_per_second"], "req/s"),
+            common.check("HTTP /newsfeed/ p50", feed["p50_ms"], "ms"),
+            common.check(
+                "HTTP server CPU per request, newsfeed / /me/",
+                round(feed["cpu_ms_per_request"] / max(me["cpu_ms_per_request"], 0.01), 2),
+                "x",
+            ),
+            common.check("HTTP 5xx and socket errors", fives + errors, "", ("==", 0)),
+            common.check(
+                "PostgreSQL connections at most (bound)",
+                figures["max_connections"],
+                "",
+                ("<=", figures["connection_bound"]),
+            ),
+        ],
+        "distributions": {
+            "HTTP GET /me/": me["quantiles_ms"],
+            "HTTP GET /newsfeed/": feed["quantiles_ms"],
+        },
+        "throughput": {
+            "HTTP /me/": common.rate(me["requests_per_second"], "req/s over HTTP"),
+            "HTTP /newsfeed/": common.rate(feed["requests_per_second"], "req/s over HTTP"),
+        },
     }
 
 

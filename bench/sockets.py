@@ -49,6 +49,8 @@ def add_arguments(parser) -> None:
     parser.add_argument("--likes", type=int, default=200, help="notifications timed")
     parser.add_argument("--worker-concurrency", type=int, default=2,
                         help="Celery pool processes (docker-compose.yml's: 2)")  # fmt: skip
+    parser.add_argument("--proxy", action="store_true",
+                        help="clients through nginx (deploy/nginx.conf), as make bench runs it")  # fmt: skip
 
 
 def raise_open_files_limit(needed: int) -> None:
@@ -91,6 +93,7 @@ def summary(values: list[float]) -> dict:
         "p90_ms": round(percentile(values, 0.90), 1),
         "p99_ms": round(percentile(values, 0.99), 1),
         "max_ms": round(max(values), 1),
+        "quantiles_ms": common.quantiles(values),
     }
 
 
@@ -117,16 +120,20 @@ def measure(args, log_dir: Path) -> dict:
     redis_url, cache_prefix = env["REDIS_URL"], env["CACHE_KEY_PREFIX"]
     channel_prefix = env["CHANNEL_LAYER_PREFIX"]
     servers = s.start_production(env, log_dir, ws_processes=args.ws_processes)
-    worker = fanout.start_worker(args.worker_concurrency, log_dir / "worker.log")
+    worker = None
     result: dict = {}
     try:
+        if args.proxy:  # nginx spreads the sockets over the ws processes (round robin)
+            s.start_proxy(servers, log_dir, worker_connections=2 * args.sockets + 1024)
+        worker = fanout.start_worker(args.worker_concurrency, log_dir / "worker.log")
         ws = servers.ws_servers
         api = f"{servers.http_url}/api/v1"
         author_http, liker_http = requests.Session(), requests.Session()
         author_http.headers["Authorization"] = f"Bearer {AccessToken.for_user(author)}"
         liker_http.headers["Authorization"] = f"Bearer {AccessToken.for_user(liker)}"
         urls = [
-            f"ws://127.0.0.1:{ws[n % len(ws)].port}/ws/stream/?token={AccessToken.for_user(f)}"
+            f"{servers.ws_url if args.proxy else f'ws://127.0.0.1:{ws[n % len(ws)].port}'}"
+            f"/ws/stream/?token={AccessToken.for_user(f)}"
             for n, f in enumerate(followers)
         ]
         with SocketSwarm() as swarm:
@@ -158,9 +165,9 @@ def measure(args, log_dir: Path) -> dict:
                 answered, arrivals = post_and_wait(author_http, api, swarm, clients, f"tweet {n}")
                 values = [(arrived - answered) * 1000 for _, arrived, _, _ in arrivals]
                 latencies += values
-                rounds.append(
-                    {"arrived": len(arrivals), **summary(values), **where_time_went(arrivals)}
-                )
+                figures = summary(values)
+                figures.pop("quantiles_ms", None)  # the distribution is the rounds' together
+                rounds.append({"arrived": len(arrivals), **figures, **where_time_went(arrivals)})
                 print(f"  newsfeed {n + 1}/{args.tweets}: {rounds[-1]}")
                 time.sleep(0.5)
             ws_cpu = sum(cpu_seconds(server.process.pid) for server in ws) - cpu_before
@@ -199,7 +206,8 @@ def measure(args, log_dir: Path) -> dict:
                 "from_request": summary(from_request),
                 "from_created_at": summary(from_commit),
             }
-            print(f"  notifications: {result['notifications']}")
+            print(f"  notifications: {len(tweets) - missing} of {len(tweets)}, p50 "
+                  f"{result['notifications']['from_request'].get('p50_ms')} ms from the request")  # fmt: skip
 
             print(f"closing {args.sockets} sockets at once ...")
             closed = swarm.close_all()
@@ -224,12 +232,14 @@ def measure(args, log_dir: Path) -> dict:
             }
             print(f"  {result['mass_close']}")
     finally:
-        fanout.stop_worker(worker)
+        if worker is not None:
+            fanout.stop_worker(worker)
         servers.stop()
     result["arrangement"] = {
         "formula": servers.formula,
         "ws_processes": args.ws_processes,
         "worker_concurrency": args.worker_concurrency,
+        "proxy": "nginx (deploy/nginx.conf)" if args.proxy else None,
     }
     return result
 
@@ -300,6 +310,72 @@ def report(result: dict) -> None:
     width = max(len(name) for name, _ in rows)
     for name, value in rows:
         print(f"  {name:<{width}}  {value}")
+
+
+def part(ctx) -> dict:
+    """`make bench`'s real-time figures, through nginx in front of the ws processes."""
+    from argparse import Namespace
+
+    sizes = ctx.sizes
+    ctx.fresh_database()
+    ctx.progress(f"{sizes['sockets']} sockets over {sizes['ws_processes']} ws processes, "
+                 f"{sizes['tweets']} tweets, {sizes['likes']} likes")  # fmt: skip
+    args = Namespace(**sizes, proxy=True)
+    figures = measure(args, ctx.log_dir)
+    memory, feed = figures["memory"], figures["newsfeed"]
+    notes, close = figures["notifications"], figures["mass_close"]
+    problems = sum(sum(counts.values()) for counts in close["log_problems"].values())
+    arrived = sum(feed["arrived_per_round"])
+    expected = sizes["sockets"] * sizes["tweets"]
+    return {
+        "figures": figures,
+        "checks": [
+            common.check(
+                f"newsfeed events arrived (of {expected:,})", arrived, "", ("==", expected)
+            ),
+            common.check(
+                "newsfeed event p50 after the POST",
+                feed["after_response"]["p50_ms"],
+                "ms",
+                ("<=", 200),
+            ),
+            common.check(
+                "newsfeed event p99 after the POST",
+                feed["after_response"]["p99_ms"],
+                "ms",
+                ("<=", 500),
+            ),
+            common.check(
+                "notification p50 from its created_at (>= from commit)",
+                notes["from_created_at"].get("p50_ms"),
+                "ms",
+                ("<=", 20),
+            ),
+            common.check(
+                "notification p99 from the request",
+                notes["from_request"].get("p99_ms"),
+                "ms",
+                ("<=", 100),
+            ),
+            common.check("notifications missing", notes["missing"], "", ("==", 0)),
+            common.check("mass close: errors logged", problems, "", ("==", 0)),
+            common.check(
+                "mass close: users left online + groups left",
+                close["users_still_online"] + close["groups_with_channels"],
+                "",
+                ("==", 0),
+            ),
+            common.check("memory per open socket", memory["kib_per_socket"], "KiB"),
+        ],
+        "distributions": {
+            "socket: newsfeed event after the POST": feed["after_response"].get("quantiles_ms", []),
+            "socket: notification from the request": notes["from_request"].get("quantiles_ms", []),
+            "socket: notification from created_at": notes["from_created_at"].get(
+                "quantiles_ms", []
+            ),
+        },
+        "throughput": {},
+    }
 
 
 def run(args) -> dict:

@@ -4,7 +4,8 @@
 --
 -- Each request carries the next bearer token of tokens.txt (one per line; none for an
 -- anonymous path: pass "-"), so the load spreads over many users as real traffic does.
--- done() writes requests, duration, latency percentiles and status classes as JSON to $WRK_OUT.
+-- done() writes requests, duration, latency percentiles (and the whole distribution) and status
+-- classes as JSON to $WRK_OUT.
 
 local threads = {}
 local counter = 1
@@ -49,9 +50,17 @@ function done(summary, latency, requests)
     end
   end
   local errors = summary.errors
+  -- The distribution, for the charts: [percentile, latency] at 0, 1, ..., 99, 99.9, 100.
+  local points = {}
+  for p = 0, 99 do
+    points[#points + 1] = string.format("[%d, %d]", p, latency:percentile(math.max(p, 0.001)))
+  end
+  points[#points + 1] = string.format("[99.9, %d]", latency:percentile(99.9))
+  points[#points + 1] = string.format("[100, %d]", latency.max)
   local out = io.open(os.getenv("WRK_OUT"), "w")
   out:write(string.format(
-    '{"requests": %d, "duration_us": %d, "bytes": %d, '
+    '{"percentiles_us": [' .. table.concat(points, ", ") .. '], '
+      .. '"requests": %d, "duration_us": %d, "bytes": %d, '
       .. '"p50_us": %d, "p90_us": %d, "p99_us": %d, "max_us": %d, "mean_us": %.1f, '
       .. '"status": {"2xx": %d, "3xx": %d, "4xx": %d, "5xx": %d}, '
       .. '"socket_errors": {"connect": %d, "read": %d, "write": %d, "timeout": %d}}\n',

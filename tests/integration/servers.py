@@ -231,17 +231,20 @@ def start_make_run_server(env: dict[str, str], log_dir: Path) -> Servers:
     return Servers([server], connection_bound=pool, formula=f"DATABASE_POOL_SIZE ({pool})")
 
 
-def start_proxy(servers: Servers, log_dir: Path) -> Server:
-    """nginx with deploy/nginx.conf in front of `servers` (web and ws), on a free port:
-    compose's service names become local addresses, the media volume a local folder."""
+def start_proxy(servers: Servers, log_dir: Path, *, worker_connections: int = 1024) -> Server:
+    """nginx with deploy/nginx.conf in front of `servers` (web and every ws server, as
+    compose's `ws` service name resolves to each replica), on a free port: compose's
+    service names become local addresses, the media volume a local folder. A proxied socket
+    holds two of `worker_connections` (the official image's 1024 by default)."""
     nginx = shutil.which("nginx") or "/usr/sbin/nginx"
     port = free_port()
     prefix = log_dir / f"nginx-{port}"
     (prefix / "media").mkdir(parents=True)
+    ws_upstreams = "\n    ".join(f"server 127.0.0.1:{ws.port};" for ws in servers.ws_servers)
     site = (
         NGINX_CONF.read_text()
         .replace("server web:8000;", f"server 127.0.0.1:{servers['web'].port};")
-        .replace("server ws:8001;", f"server 127.0.0.1:{servers['ws'].port};")
+        .replace("server ws:8001;", ws_upstreams)
         .replace("listen 80;", f"listen 127.0.0.1:{port};")
         .replace("alias /data/media/;", f"alias {prefix}/media/;")
     )
@@ -250,9 +253,10 @@ def start_proxy(servers: Servers, log_dir: Path) -> Server:
     (prefix / "nginx.conf").write_text(
         f"""daemon off;
 worker_processes 1;
+worker_rlimit_nofile {2 * worker_connections + 64};
 pid {prefix}/nginx.pid;
 error_log stderr warn;
-events {{ worker_connections 1024; }}
+events {{ worker_connections {worker_connections}; }}
 http {{
     access_log off;
     client_body_temp_path {prefix}/body;
