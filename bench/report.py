@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import shutil
 import sys
 from pathlib import Path
@@ -35,7 +36,7 @@ def _goal(check: dict) -> str:
     if check["goal"] is None:
         return ""
     op, target = check["goal"]
-    return f"{op} {target:g} {check['unit']}".rstrip()
+    return f"{op} {target:,g} {check['unit']}".rstrip()
 
 
 def _value(check: dict) -> str:
@@ -86,6 +87,12 @@ def misses(result: dict) -> list[dict]:
     ]
 
 
+def _minor_label(value: float, _position) -> str:
+    """2, 3 and 5 times each power of ten labelled on a log axis; the others crowd."""
+    mantissa = round(value / 10 ** math.floor(math.log10(value))) if value > 0 else 0
+    return f"{value:g}" if mantissa in (2, 3, 5) else ""
+
+
 def draw(result: dict, folder: Path) -> list[Path]:
     """latency.png (each part's latency distributions) and throughput.png (its rates, one
     panel per unit) in `folder`."""
@@ -125,9 +132,8 @@ def draw(result: dict, folder: Path) -> list[Path]:
             if points:
                 ax.plot([ms for _, ms in points], [p for p, _ in points], label=label)
         ax.set_xscale("log")
-        plain = FuncFormatter(lambda value, _: f"{value:g}")
-        ax.xaxis.set_major_formatter(plain)
-        ax.xaxis.set_minor_formatter(plain)
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
+        ax.xaxis.set_minor_formatter(FuncFormatter(_minor_label))
         ax.tick_params(axis="x", which="minor", labelsize=7)
         ax.set_ylim(0, 100)
         ax.set_ylabel("percentile")
