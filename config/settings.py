@@ -110,6 +110,8 @@ INSTALLED_APPS = [
     "notifications",
     "messaging",
     "demo",
+    "oauth2_provider",
+    "mastodon_api",
 ]
 # The fake Graph server's `facebook_fake_server` command, for local demos. The package is
 # development-only and the Docker image leaves it out (.dockerignore), so it is installed
@@ -131,6 +133,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # MASTODON_HOST's requests are routed by the Mastodon layer's URLs (docs/mastodon.md).
+    "mastodon_api.middleware.MastodonHostMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -534,6 +538,52 @@ CELERY_BEAT_SCHEDULE["facebook-refresh-tokens"] = {
 CELERY_BEAT_SCHEDULE["facebook-reconcile-outbox"] = {
     "task": "facebook_connect.tasks.reconcile_outbox",
     "schedule": env.int("FACEBOOK_RECONCILE_INTERVAL_SECONDS", default=300),
+}
+
+# --- Mastodon client API (docs/mastodon.md) ----------------------------------------------
+# The layer's instance root: clients are given https://host<MASTODON_PREFIX> as the instance
+# URL. With MASTODON_HOST set, that host's root serves the layer too (its paths first).
+MASTODON_PREFIX = "/" + env.str("MASTODON_PREFIX", default="/mastodon").strip("/")
+MASTODON_HOST = env.str("MASTODON_HOST", default="")
+MASTODON_INSTANCE_TITLE = env.str("MASTODON_INSTANCE_TITLE", default="Chirp")
+# The resource owner password grant (RFC 9700 says it must not be used; Mastodon removed it).
+MASTODON_PASSWORD_GRANT = env.bool("MASTODON_PASSWORD_GRANT", default=False)
+# Seconds an uploaded, not yet posted media attachment is kept.
+MASTODON_MEDIA_TTL = env.int("MASTODON_MEDIA_TTL", default=24 * 3600)
+# django-oauth-toolkit: Mastodon's scopes, PKCE when the client sends a challenge (S256),
+# tokens that live until revoked as Mastodon's do, the grant types of mastodon_api.oauth.
+MASTODON_SCOPES = {
+    "read": "Read everything of your account",
+    "write": "Post, favourite, reblog and change your account",
+    "follow": "Follow, block and mute accounts",
+    "push": "Receive push notifications",
+    **{
+        f"read:{area}": f"Read your {area}"
+        for area in (
+            "accounts", "blocks", "bookmarks", "favourites", "follows", "mutes",
+            "notifications", "search", "statuses",
+        )
+    },
+    **{
+        f"write:{area}": f"Change your {area}"
+        for area in (
+            "accounts", "blocks", "bookmarks", "favourites", "follows", "media", "mutes",
+            "notifications", "statuses",
+        )
+    },
+}  # fmt: skip
+# The toolkit's own models; named here because migrations refer to them by setting.
+OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
+OAUTH2_PROVIDER = {
+    "SCOPES": MASTODON_SCOPES,
+    "DEFAULT_SCOPES": ["read"],
+    "PKCE_REQUIRED": False,
+    "ACCESS_TOKEN_EXPIRE_SECONDS": env.int("MASTODON_TOKEN_SECONDS", default=10 * 365 * 86400),
+    "OAUTH2_VALIDATOR_CLASS": "mastodon_api.oauth.MastodonOAuth2Validator",
+    # Plain http redirects only in development; an app's own scheme (myapp://) is allowed
+    # for that app (mastodon_api.oauth.AuthorizeView).
+    "ALLOWED_REDIRECT_URI_SCHEMES": ["https", "http"] if DEBUG else ["https"],
+    "REQUEST_APPROVAL_PROMPT": "force",
 }
 
 # --- Static and media ------------------------------------------------------------------

@@ -13,6 +13,7 @@ from core.routers import Router
 from demo import views as demo_views
 from facebook_connect import urls as facebook_urls
 from friendships import urls as friendships_urls
+from mastodon_api import urls as mastodon_urls
 from messaging import urls as messaging_urls
 from newsfeeds import urls as newsfeeds_urls
 from notifications import urls as notifications_urls
@@ -60,6 +61,9 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("api/v1/", include(api_v1.urls)),
+    # The Mastodon client API's instance root (docs/mastodon.md); MASTODON_HOST's root too
+    # (config/mastodon_host_urls.py).
+    path(f"{settings.MASTODON_PREFIX.strip('/')}/", include(mastodon_urls.urlpatterns)),
 ]
 
 if settings.SERVE_MEDIA:

@@ -76,15 +76,19 @@ def _process_photos(photos: Sequence) -> list[ProcessedImage]:
         raise FieldValidationError({"photos": [f"A tweet has at most {MAX_PHOTOS} photos."]})
     # Every photo is validated and re-encoded in memory before anything is written, so a
     # bad fourth photo rejects the tweet with no file left behind.
-    return [
-        process_image(
-            photo,
-            max_bytes=settings.TWEET_PHOTO_MAX_BYTES,
-            max_pixels=settings.TWEET_PHOTO_MAX_PIXELS,
-            max_side=settings.TWEET_PHOTO_MAX_SIDE,
-        )
-        for photo in photos
-    ]
+    return [process_photo(photo) for photo in photos]
+
+
+def process_photo(photo) -> ProcessedImage:
+    """One tweet photo validated and re-encoded in memory (the rules of docs/api.md):
+    InvalidImage or ImageTooLarge otherwise. Also for photos uploaded ahead of their tweet
+    (the Mastodon layer's /api/v2/media)."""
+    return process_image(
+        photo,
+        max_bytes=settings.TWEET_PHOTO_MAX_BYTES,
+        max_pixels=settings.TWEET_PHOTO_MAX_PIXELS,
+        max_side=settings.TWEET_PHOTO_MAX_SIDE,
+    )
 
 
 def _store_photos(tweet: Tweet, images: list[ProcessedImage], saved: list[str]) -> None:

@@ -1,0 +1,38 @@
+"""The layer's paths, as Mastodon serves them (no trailing slash; one is accepted too, as
+some clients add it). config/urls.py mounts them under MASTODON_PREFIX, and
+config/mastodon_host_urls.py at the root of MASTODON_HOST."""
+
+from django.urls import path, re_path
+
+from core.routers import Router
+from mastodon_api import oauth, views
+
+
+class MastodonRouter(Router):
+    def __init__(self) -> None:
+        super().__init__()
+        self.trailing_slash = "/?"
+
+
+router = MastodonRouter()
+router.register("api/v1/apps", views.AppViewSet, basename="mastodon-app")
+router.register("api/v1/instance", views.InstanceViewSet, basename="mastodon-instance")
+router.register("api/v2/instance", views.InstanceV2ViewSet, basename="mastodon-instance-v2")
+router.register("api/v1/accounts", views.AccountViewSet, basename="mastodon-account")
+router.register(
+    "api/v1/follow_requests", views.FollowRequestViewSet, basename="mastodon-follow-request"
+)
+router.register("api/v1/blocks", views.BlockListViewSet, basename="mastodon-block")
+router.register("api/v1/mutes", views.MuteListViewSet, basename="mastodon-mute")
+
+urlpatterns = [
+    path("oauth/authorize", oauth.AuthorizeView.as_view(), name="mastodon-authorize"),
+    path("oauth/token", oauth.MastodonTokenView.as_view(), name="mastodon-token"),
+    path("oauth/revoke", oauth.MastodonRevokeView.as_view(), name="mastodon-revoke"),
+    re_path(
+        r"^\.well-known/oauth-authorization-server/?$",
+        views.authorization_server,
+        name="mastodon-oauth-metadata",
+    ),
+    *router.urls,
+]

@@ -1,0 +1,446 @@
+"""Mastodon's client API, translated to Chirp's services and selectors (docs/mastodon.md).
+
+Each view looks up what Mastodon names by id, calls the one Chirp service or selector that
+does the thing, and renders Mastodon's entity (mastodon_api.entities). No rule of Chirp's
+is restated here: who may see, follow, favourite or reblog what is decided by Chirp.
+"""
+
+from django.conf import settings
+from django.db.models import Exists, OuterRef
+from django.http import JsonResponse
+from drf_spectacular.utils import extend_schema
+from oauth2_provider.models import AbstractAccessToken
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from accounts import selectors as account_selectors
+from accounts import services as account_services
+from accounts.models import User
+from accounts.serializers import MeUpdateInputSerializer
+from core.exceptions import FieldValidationError, NotFound
+from friendships import selectors as friendship_selectors
+from friendships import services as friendship_services
+from friendships.models import FollowRequest
+from mastodon_api import entities, oauth, selectors, services
+from mastodon_api.api import MastodonViewSet, instance_root
+from mastodon_api.pagination import Page
+from safety import selectors as safety_selectors
+from tweets import selectors as tweet_selectors
+from tweets.models import MAX_PHOTOS, TWEET_MAX_LENGTH, Tweet
+from tweets.serializers import TweetSerializer
+
+VERSION = "4.3.0 (compatible; Chirp 0.1.0)"
+IMAGE_TYPES = ["image/jpeg", "image/png", "image/gif", "image/webp"]
+
+
+def _ids(values) -> list[int]:
+    ids = []
+    for value in values:
+        if not str(value).isdecimal() or len(str(value)) > 19:
+            raise FieldValidationError({"id": ["Must be an id."]})
+        ids.append(int(value))
+    return ids
+
+
+def _flag(value, default: bool = False) -> bool:
+    if value in (None, ""):
+        return default
+    return str(value).lower() in ("1", "true", "on", "yes")
+
+
+def _list_param(data, name: str) -> list:
+    """Mastodon's array parameters: `name[]=a&name[]=b`, `name=a` or a JSON list."""
+    if hasattr(data, "getlist"):
+        return data.getlist(f"{name}[]") or data.getlist(name)
+    value = data.get(name) or data.get(f"{name}[]") or []
+    return value if isinstance(value, list) else [value]
+
+
+class AccountRenderMixin:
+    def render_accounts(self, users) -> list[dict]:
+        """Accounts for users of a page, with `last_status_at`: one query."""
+        by_id, _ = selectors.accounts_for(ids=[user.pk for user in users])
+        return [entities.account(by_id[user.pk], self.links) for user in users if user.pk in by_id]
+
+    def relationship_of(self, user_id: int) -> dict:
+        return entities.relationship(_relationships(self.request.user, [user_id])[0])
+
+    def account_page(self, queryset, side: str):
+        page = Page(self.request, max_limit=80)
+        rows = page.rows(queryset)
+        data = self.render_accounts([getattr(row, side) for row in rows])
+        return page.respond(Response(data), page.row_keys)
+
+
+def _relationships(viewer: User, ids: list[int]) -> list[User]:
+    """Users with the viewer's flags (friendships.selectors.annotate_viewer_flags) and
+    `requested_by`, in the order of `ids`; unknown ids left out."""
+    queryset = friendship_selectors.annotate_viewer_flags(
+        User.objects.filter(pk__in=ids, is_active=True), viewer=viewer
+    ).annotate(
+        requested_by=Exists(
+            FollowRequest.objects.filter(requester_id=OuterRef("pk"), target_id=viewer.pk)
+        )
+    )
+    by_id = {user.pk: user for user in queryset}
+    return [by_id[pk] for pk in ids if pk in by_id]
+
+
+class StatusRenderMixin:
+    def render_statuses(self, tweets) -> list[dict]:
+        """Statuses for hydrated tweets (tweets.selectors.hydrate_tweets)."""
+        items = TweetSerializer(tweets, many=True, context={"request": self.request}).data
+        return self.statuses_from_items(items)
+
+    def statuses_from_items(self, items: list[dict]) -> list[dict]:
+        """Statuses from Chirp's rendered tweets: their authors and mentioned accounts in
+        one query."""
+        author_ids, names = set(), set()
+        for item in items:
+            for shown in (item, item.get("retweet_of")):
+                if shown:
+                    author_ids.add(shown["user"]["id"])
+                    names.update(shown["mentions"])
+        by_id, by_name = selectors.accounts_for(ids=author_ids, usernames=names)
+        viewer_id = self.request.user.pk if self.request.user.is_authenticated else None
+        return [entities.status(item, by_id, by_name, self.links, viewer_id) for item in items]
+
+    def status_page(self, queryset):
+        page = Page(self.request)
+        tweets = page.rows(queryset)
+        viewer = self.request.user if self.request.user.is_authenticated else None
+        tweet_selectors.hydrate_tweets(tweets, viewer=viewer)
+        return page.respond(Response(self.render_statuses(tweets)), page.row_keys)
+
+
+# --- apps and OAuth metadata -------------------------------------------------------------
+
+
+class AppViewSet(MastodonViewSet):
+    """POST /api/v1/apps (register a client), GET /api/v1/apps/verify_credentials."""
+
+    scope_area = "accounts"
+    throttle_scope = "token"
+    user_required = False
+
+    @extend_schema(request=None, responses={200: dict})
+    def create(self, request):
+        data = request.data
+        name = str(data.get("client_name") or "").strip()
+        if not name:
+            raise FieldValidationError({"client_name": ["This field is required."]})
+        raw_uris = _list_param(data, "redirect_uris")
+        redirect_uris = [uri for value in raw_uris for uri in str(value).split()]
+        if not redirect_uris:
+            raise FieldValidationError({"redirect_uris": ["This field is required."]})
+        scopes = str(data.get("scopes") or "read").split()
+        app, registration, secret = services.register_app(
+            name=name[:255],
+            redirect_uris=redirect_uris,
+            scopes=scopes,
+            website=str(data.get("website") or "")[:500],
+        )
+        return Response(entities.application(app, registration, with_secret=secret))
+
+    @extend_schema(responses={200: dict})
+    @action(detail=False, methods=["get"])
+    def verify_credentials(self, request):
+        token = request.auth
+        if not isinstance(token, AbstractAccessToken) or token.application is None:
+            raise NotFound("The access token is not an app's.")
+        app = token.application
+        registration = getattr(app, "mastodon", None)
+        if registration is None:
+            raise NotFound("The access token is not a Mastodon app's.")
+        return Response(entities.application(app, registration))
+
+
+def authorization_server(request):
+    """GET /.well-known/oauth-authorization-server (RFC 8414), as Mastodon 4.3 serves it."""
+    return JsonResponse(oauth.oauth_server_metadata(request, instance_root(request)))
+
+
+# --- the instance ------------------------------------------------------------------------
+
+
+def _configuration(links) -> dict:
+    return {
+        "accounts": {"max_featured_tags": 0, "max_pinned_statuses": 0},
+        "statuses": {
+            "max_characters": TWEET_MAX_LENGTH,
+            "max_media_attachments": MAX_PHOTOS,
+            "characters_reserved_per_url": 23,
+        },
+        "media_attachments": {
+            "supported_mime_types": IMAGE_TYPES,
+            "image_size_limit": settings.TWEET_PHOTO_MAX_BYTES,
+            "image_matrix_limit": settings.TWEET_PHOTO_MAX_PIXELS,
+            "video_size_limit": 0,
+            "video_frame_rate_limit": 0,
+            "video_matrix_limit": 0,
+        },
+        "polls": {
+            "max_options": 0,
+            "max_characters_per_option": 0,
+            "min_expiration": 0,
+            "max_expiration": 0,
+        },
+    }
+
+
+class InstanceViewSet(MastodonViewSet):
+    """GET /api/v1/instance (Mastodon's older Instance entity)."""
+
+    scope_area = "accounts"
+    user_required = False
+
+    def list(self, request):
+        links = self.links
+        return Response(
+            {
+                "uri": request.get_host(),
+                "title": settings.MASTODON_INSTANCE_TITLE,
+                "short_description": "A Chirp server.",
+                "description": "A Chirp server, serving Mastodon clients.",
+                "email": "",
+                "version": VERSION,
+                "urls": {"streaming_api": links.instance().rstrip("/").replace("http", "ws", 1)},
+                "stats": {
+                    "user_count": User.objects.filter(is_active=True).count(),
+                    "status_count": Tweet.objects.count(),
+                    "domain_count": 0,
+                },
+                "thumbnail": links.missing_image(),
+                "languages": ["en"],
+                "registrations": False,
+                "approval_required": False,
+                "invites_enabled": False,
+                "configuration": _configuration(links),
+                "contact_account": None,
+                "rules": [],
+            }
+        )
+
+
+class InstanceV2ViewSet(MastodonViewSet):
+    """GET /api/v2/instance."""
+
+    scope_area = "accounts"
+    user_required = False
+
+    def list(self, request):
+        links = self.links
+        configuration = _configuration(links)
+        return Response(
+            {
+                "domain": request.get_host(),
+                "title": settings.MASTODON_INSTANCE_TITLE,
+                "version": VERSION,
+                "source_url": links.absolute("/api/docs/"),
+                "description": "A Chirp server, serving Mastodon clients.",
+                "usage": {"users": {"active_month": User.objects.filter(is_active=True).count()}},
+                "thumbnail": {"url": links.missing_image()},
+                "icon": [],
+                "languages": ["en"],
+                "configuration": {
+                    "urls": {"streaming": links.instance().rstrip("/").replace("http", "ws", 1)},
+                    "vapid": {"public_key": ""},
+                    **configuration,
+                    "accounts": {**configuration["accounts"], "max_display_name_length": 50},
+                    "translation": {"enabled": False},
+                },
+                "registrations": {"enabled": False, "approval_required": False, "message": None},
+                "api_versions": {"mastodon": 2},
+                "contact": {"email": "", "account": None},
+                "rules": [],
+            }
+        )
+
+
+# --- accounts ----------------------------------------------------------------------------
+
+
+def _get_user(user_id) -> User:
+    user = selectors.get_account(user_id=int(user_id))
+    if user is None:
+        raise NotFound("Record not found")
+    return user
+
+
+class AccountViewSet(AccountRenderMixin, StatusRenderMixin, MastodonViewSet):
+    """/api/v1/accounts: the caller's own account, others by id, their statuses, follows,
+    and the relation toggles (each answers the Relationship)."""
+
+    lookup_value_regex = r"\d+"
+    scope_area = "accounts"
+    scope_areas = {
+        "follow": "follows",
+        "unfollow": "follows",
+        "block": "blocks",
+        "unblock": "blocks",
+        "mute": "mutes",
+        "unmute": "mutes",
+        "relationships": "follows",
+        "followers": "accounts",
+        "following": "accounts",
+        "statuses": "statuses",
+    }
+    throttle_scope = "toggle"
+    PUBLIC = {"retrieve", "lookup", "statuses", "followers", "following"}
+
+    @property
+    def user_required(self) -> bool:
+        return self.action not in self.PUBLIC
+
+    def retrieve(self, request, pk):
+        return Response(entities.account(_get_user(pk), self.links))
+
+    @action(detail=False, methods=["get"])
+    def verify_credentials(self, request):
+        return Response(self._credential_account(request.user))
+
+    def _credential_account(self, user) -> dict:
+        user = selectors.get_account(user_id=user.pk)
+        pending = friendship_selectors.list_follow_requests(target=user).count()
+        return entities.credential_account(user, self.links, follow_requests_count=pending)
+
+    @action(detail=False, methods=["patch"])
+    def update_credentials(self, request):
+        data = request.data
+        renamed = {"display_name": "display_name", "note": "bio", "avatar": "avatar"}
+        changes = {ours: data[theirs] for theirs, ours in renamed.items() if theirs in data}
+        if "locked" in data:
+            changes["is_protected"] = _flag(data["locked"])
+        serializer = MeUpdateInputSerializer(data=changes)
+        serializer.is_valid(raise_exception=True)
+        user = account_services.update_profile(
+            user=request.user,
+            data=serializer.validated_data,
+            site_url=request.build_absolute_uri("/").rstrip("/"),
+        )
+        return Response(self._credential_account(user))
+
+    @action(detail=False, methods=["get"])
+    def lookup(self, request):
+        acct = str(request.query_params.get("acct", "")).lstrip("@")
+        username, _, domain = acct.partition("@")
+        if domain and domain != request.get_host():
+            raise NotFound("Record not found")  # no federation: other servers' accounts
+        user = account_selectors.get_active_user(username=username)
+        return Response(entities.account(_get_user(user.pk), self.links))
+
+    @action(detail=False, methods=["get"])
+    def search(self, request):
+        page = Page(request, max_limit=80)
+        term = str(request.query_params.get("q", "")).lstrip("@").partition("@")[0]
+        if not term.strip():
+            return Response([])
+        users = account_selectors.list_users(search=term)[: page.limit]
+        return Response(self.render_accounts(list(users)))
+
+    @action(detail=True, methods=["get"])
+    def statuses(self, request, pk):
+        user = _get_user(pk)
+        if _flag(request.query_params.get("pinned")):
+            return Response([])  # pins are not in Chirp yet (docs/mastodon.md)
+        viewer = request.user if request.user.is_authenticated else None
+        queryset = tweet_selectors.list_user_tweets(username=user.username, viewer=viewer)
+        if _flag(request.query_params.get("exclude_reblogs")):
+            queryset = queryset.filter(retweet_of__isnull=True)
+        if _flag(request.query_params.get("only_media")):
+            queryset = queryset.filter(photos__isnull=False).distinct()
+        return self.status_page(queryset)
+
+    @action(detail=True, methods=["get"])
+    def followers(self, request, pk):
+        user = _get_user(pk)
+        viewer = request.user if request.user.is_authenticated else None
+        queryset = friendship_selectors.list_followers(username=user.username, viewer=viewer)
+        return self.account_page(queryset, "follower")
+
+    @action(detail=True, methods=["get"])
+    def following(self, request, pk):
+        user = _get_user(pk)
+        viewer = request.user if request.user.is_authenticated else None
+        queryset = friendship_selectors.list_following(username=user.username, viewer=viewer)
+        return self.account_page(queryset, "followee")
+
+    @action(detail=False, methods=["get"])
+    def relationships(self, request):
+        ids = _ids(_list_param(request.query_params, "id"))
+        return Response([entities.relationship(u) for u in _relationships(request.user, ids)])
+
+    def _toggle(self, service, pk, **kwargs):
+        user = _get_user(pk)
+        service(username=user.username, **kwargs)
+        return Response(self.relationship_of(user.pk))
+
+    @action(detail=True, methods=["post"])
+    def follow(self, request, pk):
+        return self._toggle(friendship_services.follow_user, pk, follower=request.user)
+
+    @action(detail=True, methods=["post"])
+    def unfollow(self, request, pk):
+        return self._toggle(friendship_services.unfollow_user, pk, follower=request.user)
+
+    @action(detail=True, methods=["post"])
+    def block(self, request, pk):
+        return self._toggle(friendship_services.block_user, pk, blocker=request.user)
+
+    @action(detail=True, methods=["post"])
+    def unblock(self, request, pk):
+        return self._toggle(friendship_services.unblock_user, pk, blocker=request.user)
+
+    @action(detail=True, methods=["post"])
+    def mute(self, request, pk):
+        raw = request.data.get("duration")
+        duration = _ids([raw])[0] if raw not in (None, "", "0", 0) else None
+        return self._toggle(
+            friendship_services.mute_user, pk, muter=request.user, duration=duration
+        )
+
+    @action(detail=True, methods=["post"])
+    def unmute(self, request, pk):
+        return self._toggle(friendship_services.unmute_user, pk, muter=request.user)
+
+
+class FollowRequestViewSet(AccountRenderMixin, MastodonViewSet):
+    """/api/v1/follow_requests: who asked to follow the caller; authorize and reject."""
+
+    lookup_value_regex = r"\d+"
+    scope_area = "follows"
+    throttle_scope = "toggle"
+
+    def list(self, request):
+        queryset = friendship_selectors.list_follow_requests(target=request.user)
+        return self.account_page(queryset, "requester")
+
+    @action(detail=True, methods=["post"])
+    def authorize(self, request, pk):
+        user = _get_user(pk)
+        friendship_services.accept_follow_request(target=request.user, username=user.username)
+        return Response(self.relationship_of(user.pk))
+
+    @action(detail=True, methods=["post"])
+    def reject(self, request, pk):
+        user = _get_user(pk)
+        friendship_services.reject_follow_request(target=request.user, username=user.username)
+        return Response(self.relationship_of(user.pk))
+
+
+class BlockListViewSet(AccountRenderMixin, MastodonViewSet):
+    """GET /api/v1/blocks."""
+
+    scope_area = "blocks"
+
+    def list(self, request):
+        return self.account_page(safety_selectors.list_blocks(blocker=request.user), "blocked")
+
+
+class MuteListViewSet(AccountRenderMixin, MastodonViewSet):
+    """GET /api/v1/mutes."""
+
+    scope_area = "mutes"
+
+    def list(self, request):
+        return self.account_page(safety_selectors.list_mutes(muter=request.user), "muted")

@@ -1,0 +1,70 @@
+"""A live server and real clients for the Mastodon layer: authorizing an app the way a
+browser does (login page, consent page, code + PKCE) against a server started by the test."""
+
+import requests
+from mastodon import Mastodon
+
+from demo.seed import DEMO_PASSWORD
+from tests.mastodon_api.helpers import (
+    REDIRECT,
+    ROOT,
+    authorize_url,
+    code_from,
+    code_grant,
+    hidden_fields,
+    pkce_pair,
+)
+
+SCOPES = ["read", "write", "follow", "push"]
+
+
+def base_url(server) -> str:
+    return f"{server.http}{ROOT}"
+
+
+def browser_authorize(server, client_id: str, username: str, *, challenge: str | None) -> str:
+    """What a person does in the browser: open the authorize URL, log in, allow. The code."""
+    browser = requests.Session()
+    url = server.http + authorize_url(client_id, challenge, " ".join(SCOPES))
+    response = browser.get(url, timeout=30)  # redirected to the login page
+    assert "/api-auth/login/" in response.url, response.url
+    form = hidden_fields(response.text)
+    response = browser.post(
+        response.url,
+        {**form, "username": username, "password": DEMO_PASSWORD},
+        headers={"Referer": response.url},
+        timeout=30,
+    )
+    assert response.status_code == 200 and "Authorize" in response.text, response.text[:500]
+    form = hidden_fields(response.text)
+    response = browser.post(
+        response.url,
+        {**form, "allow": "Authorize"},
+        headers={"Referer": response.url},
+        allow_redirects=False,
+        timeout=30,
+    )
+    assert response.status_code == 302, response.text[:500]
+    return code_from(response.headers["Location"])
+
+
+def pkce_client(server, username: str, app_name: str = "Chirp tests") -> Mastodon:
+    """Register an app with Mastodon.py, authorize it with a code and PKCE (which
+    Mastodon.py does not send itself: its token request is made here), and answer a
+    Mastodon.py client holding the token."""
+    client_id, client_secret = Mastodon.create_app(
+        app_name, scopes=SCOPES, redirect_uris=REDIRECT, api_base_url=base_url(server)
+    )
+    verifier, challenge = pkce_pair()
+    code = browser_authorize(server, client_id, username, challenge=challenge)
+    app = {"client_id": client_id, "client_secret": client_secret}
+    response = requests.post(
+        f"{base_url(server)}/oauth/token", data=code_grant(app, code, verifier), timeout=30
+    )
+    assert response.status_code == 200, response.text
+    return Mastodon(
+        client_id=client_id,
+        client_secret=client_secret,
+        access_token=response.json()["access_token"],
+        api_base_url=base_url(server),
+    )
