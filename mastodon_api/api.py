@@ -6,6 +6,7 @@ from rest_framework import viewsets
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.renderers import JSONRenderer
 
+from core.api import NoInputSerializer
 from core.exception_handler import exception_handler
 from core.idempotency import IdempotentPostsMixin
 from core.parsers import JSONParser
@@ -37,8 +38,14 @@ def instance_root(request) -> str:
 
 class MastodonViewSet(IdempotentPostsMixin, viewsets.GenericViewSet):
     """Mastodon clients send unknown fields freely (Mastodon ignores them), so unlike
-    Chirp's own writes these do not refuse them; Idempotency-Key works on every POST."""
+    Chirp's own writes these do not refuse them; Idempotency-Key works on every POST.
 
+    Left out of Chirp's OpenAPI schema (`schema = None`): the layer's contract is
+    Mastodon's documented API, and docs/mastodon.md lists what is served; Chirp's schema
+    describes Chirp's API, every write of which refuses unknown fields."""
+
+    schema = None
+    serializer_class = NoInputSerializer
     authentication_classes = [ChirpJWTAuthentication, MastodonOAuth2Authentication]
     permission_classes = [HasScope]
     parser_classes = [JSONParser, FormParser, MultiPartParser]

@@ -2,7 +2,7 @@
 
 What differs from the toolkit's defaults:
 - an app registered by POST /api/v1/apps may use the authorization code grant (PKCE when
-  the client sends a challenge, S256 or plain), client credentials, and, only with
+  the client sends a challenge, S256), client credentials, and, only with
   MASTODON_PASSWORD_GRANT on, the password grant: Mastodon's apps have no grant type of
   their own;
 - the scopes asked for must be among those the app registered;
