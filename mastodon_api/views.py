@@ -335,7 +335,8 @@ class AccountViewSet(AccountRenderMixin, StatusRenderMixin, MastodonViewSet):
         term = str(request.query_params.get("q", "")).lstrip("@").partition("@")[0]
         if not term.strip():
             return Response([])
-        users = account_selectors.list_users(search=term)[: page.limit]
+        viewer = request.user if request.user.is_authenticated else None
+        users = friendship_selectors.search_users(search=term, viewer=viewer)[: page.limit]
         return Response(self.render_accounts(list(users)))
 
     @action(detail=True, methods=["get"])
