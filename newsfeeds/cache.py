@@ -48,6 +48,13 @@ def feed_key(user_id: int) -> str:
     return f"{key_prefix()}:feed:{user_id}"
 
 
+def pulls_key(user_id: int) -> str:
+    """Beside a cached feed: "1" if its reader follows an account whose fan-out was skipped
+    (a large account: its tweets are pulled at read time), "0" if none. Written with the
+    feed, dropped with it; absent, the reader is not known to pull nothing."""
+    return f"{key_prefix()}:feed:{user_id}:pulls"
+
+
 def _cap() -> int:
     return settings.NEWSFEED_CACHE_SIZE
 
@@ -82,23 +89,37 @@ def remove(tweet_ids: Sequence[int], user_ids: Iterable[int]) -> None:
 
 
 def invalidate(user_ids: Iterable[int]) -> None:
+    _delete([key for user_id in user_ids for key in (feed_key(user_id), pulls_key(user_id))])
+
+
+def forget_pulls(user_ids: Iterable[int]) -> None:
+    """These readers may pull now (an account they follow has become large): their cached
+    feeds stay, but no longer say they pull nothing."""
+    _delete([pulls_key(user_id) for user_id in user_ids])
+
+
+def _delete(keys: list[str]) -> None:
     client = get_redis()
-    if client is None:
-        return
-    keys = [feed_key(user_id) for user_id in user_ids]
-    if not keys:
+    if client is None or not keys:
         return
     try:
-        client.delete(*keys)
+        for start in range(0, len(keys), 10_000):
+            client.delete(*keys[start : start + 10_000])
     except redis.RedisError:
-        logger.warning("feed cache invalidation failed for %d feeds", len(keys))
+        logger.warning("feed cache invalidation failed for %d keys", len(keys))
 
 
 def store(
-    user_id: int, tweet_ids: Sequence[int], *, complete: bool, ttl: int | None = None
+    user_id: int,
+    tweet_ids: Sequence[int],
+    *,
+    complete: bool,
+    ttl: int | None = None,
+    pulls: bool | None = None,
 ) -> None:
     """Replace a user's cached feed with these ids (newest NEWSFEED_CACHE_SIZE at most),
-    for NEWSFEED_CACHE_TTL seconds or `ttl` if shorter."""
+    for NEWSFEED_CACHE_TTL seconds or `ttl` if shorter, and whether its reader `pulls`
+    (`pulls_key`; None: not known)."""
     client = get_redis()
     if client is None:
         return
@@ -111,7 +132,11 @@ def store(
         pipe.delete(key)
         if members:
             pipe.zadd(key, members)
-        pipe.expire(key, min(ttl or settings.NEWSFEED_CACHE_TTL, settings.NEWSFEED_CACHE_TTL))
+        seconds = min(ttl or settings.NEWSFEED_CACHE_TTL, settings.NEWSFEED_CACHE_TTL)
+        pipe.expire(key, seconds)
+        pipe.delete(pulls_key(user_id))
+        if pulls is not None:
+            pipe.set(pulls_key(user_id), int(pulls), ex=seconds)
         pipe.execute()
     except redis.RedisError:
         logger.warning("feed cache store failed for user %s", user_id)
@@ -119,39 +144,45 @@ def store(
 
 def read(
     user_id: int, *, after: int | None, before: int | None, reverse: bool, limit: int
-) -> list[int] | None:
+) -> tuple[list[int] | None, bool | None]:
     """Tweet ids of a cached feed, newest first, in (`before`, `after`) exclusive; with
     `reverse`, the `limit` oldest ids above `before`, oldest first. None when the feed is
-    not cached or the cache does not reach far enough back to answer for sure."""
+    not cached or the cache does not reach far enough back to answer for sure. With them,
+    in the same round trip, whether the reader pulls (`pulls_key`; None: not known)."""
     client = get_redis()
     if client is None:
-        return None
+        return None, None
     key = feed_key(user_id)
     try:
+        pipe = client.pipeline(transaction=False)
+        pipe.get(pulls_key(user_id))
         if reverse:
-            pipe = client.pipeline(transaction=False)
             pipe.zrange(key, 0, 0)  # the lowest member: BOTTOM when cached whole
             lower = f"({before}" if before is not None else f"({BOTTOM}"
             upper = f"({after}" if after is not None else "+inf"
             pipe.zrangebyscore(key, lower, upper, start=0, num=limit)
-            lowest, raw = pipe.execute()
-            if not lowest:
-                return None  # not cached
-            bottom = int(lowest[0])
-            # Cached in part, the feed is complete only from its lowest id upwards: ids
-            # between `before` and that one may exist in the table alone.
-            if bottom != BOTTOM and (before is None or before < bottom):
-                return None
-            return [int(member) for member in raw if int(member) != BOTTOM]
-        upper = f"({after}" if after is not None else "+inf"
-        lower = f"({before}" if before is not None else "-inf"
-        raw = client.zrevrangebyscore(key, upper, lower, start=0, num=limit + 1)
+            flag, lowest, raw = pipe.execute()
+        else:
+            upper = f"({after}" if after is not None else "+inf"
+            lower = f"({before}" if before is not None else "-inf"
+            pipe.zrevrangebyscore(key, upper, lower, start=0, num=limit + 1)
+            flag, raw = pipe.execute()
     except redis.RedisError:
         logger.warning("feed cache read failed for user %s; using the table", user_id)
-        return None
+        return None, None
+    pulls = None if flag is None else int(flag) == 1
+    if reverse:
+        if not lowest:
+            return None, pulls  # not cached
+        bottom = int(lowest[0])
+        # Cached in part, the feed is complete only from its lowest id upwards: ids
+        # between `before` and that one may exist in the table alone.
+        if bottom != BOTTOM and (before is None or before < bottom):
+            return None, pulls
+        return [int(member) for member in raw if int(member) != BOTTOM], pulls
     ids = [int(member) for member in raw]
     if BOTTOM in ids:
-        return [tweet_id for tweet_id in ids if tweet_id != BOTTOM][:limit]
+        return [tweet_id for tweet_id in ids if tweet_id != BOTTOM][:limit], pulls
     if len(ids) >= limit:
-        return ids[:limit]
-    return None  # not cached, or cached but not reaching this far back
+        return ids[:limit], pulls
+    return None, pulls  # not cached, or cached but not reaching this far back

@@ -4,13 +4,15 @@ A page is the merge of two sources, walked with the same cursor (tweet ids, newe
 the API's paginator pages the merge, `core.pagination.CursorPagination.paginate_keys`):
 - pushed: the user's NewsFeed rows, read from the Redis sorted set when it covers the page,
   else from the table (and the cache rebuilt on a miss);
-- pulled: recent tweets of followed large accounts, whose fan-out was skipped.
+- pulled: recent tweets of followed large accounts, whose fan-out was skipped; asked of
+  the database only for a reader who follows such an account, or is not known not to (the
+  cached feed carries the answer, computed in its rebuild).
 The page holds tweet ids; the view renders them (tweets.payloads.render_tweets).
 """
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
 from accounts.models import User
@@ -36,37 +38,47 @@ def _table_ids(user_id: int, cursor: Cursor | None, limit: int) -> list[int]:
     return list(_table_rows(user_id, cursor).values_list("tweet_id", flat=True)[:limit])
 
 
-def _rebuild(user_id: int, limit: int) -> list[int]:
-    """Rebuild the cached feed from the table and return its newest `limit` ids. One
-    query: the newest NEWSFEED_CACHE_SIZE + 1 ids, each row carrying when the reader's
-    first timed mute ends (a constant subquery, so no second round trip)."""
+def _pulls(user_id: int) -> Exists:
+    """EXISTS a follow of an account with a skipped fan-out: the reader has tweets to pull
+    (a superset of `_pulled_ids`' condition, so False means that query finds nothing)."""
+    skipped = Fanout.objects.filter(status=Fanout.SKIPPED, author_id=OuterRef("followee_id"))
+    return Exists(Friendship.objects.filter(Exists(skipped), follower_id=user_id))
+
+
+def _rebuild(user_id: int, limit: int) -> tuple[list[int], bool | None]:
+    """Rebuild the cached feed from the table; return its newest `limit` ids and whether
+    the reader pulls. One query: the newest NEWSFEED_CACHE_SIZE + 1 ids, each row carrying
+    when the reader's first timed mute ends and whether the reader follows a large
+    account (constant subqueries, so no second round trip)."""
     size = settings.NEWSFEED_CACHE_SIZE
     first_end = Subquery(mute_expiries(muter_id=user_id).values("expires_at")[:1])
     rows = list(
         _table_rows(user_id, None)
-        .annotate(mute_ends=first_end)
-        .values_list("tweet_id", "mute_ends")[: max(size + 1, limit)]
+        .annotate(mute_ends=first_end, pulls=_pulls(user_id))
+        .values_list("tweet_id", "mute_ends", "pulls")[: max(size + 1, limit)]
     )
-    newest = [tweet_id for tweet_id, _ in rows]
+    newest = [tweet_id for tweet_id, _, _ in rows]
     # Built without muted authors' tweets, the cached feed must not outlive the first
     # mute to end: then it is rebuilt with them (no task ends a mute). An empty feed
-    # carries no row to say when, so it asks.
+    # carries no row to say when, so it asks; nor whether the reader pulls (not known).
     ends = rows[0][1] if rows else next_mute_expiry(muter_id=user_id)
+    pulls = bool(rows[0][2]) if rows else None
     ttl = None if ends is None else max(1, int((ends - timezone.now()).total_seconds()) + 1)
-    cache.store(user_id, newest[:size], complete=len(newest) <= size, ttl=ttl)
-    return newest[:limit]
+    cache.store(user_id, newest[:size], complete=len(newest) <= size, ttl=ttl, pulls=pulls)
+    return newest[:limit], pulls
 
 
-def _pushed_ids(user_id: int, cursor: Cursor | None, limit: int) -> list[int]:
+def _pushed_ids(user_id: int, cursor: Cursor | None, limit: int) -> tuple[list[int], bool | None]:
+    """The page's pushed ids and whether the reader pulls (None: not known)."""
     after, before, reverse = _bounds(cursor)
-    ids = cache.read(user_id, after=after, before=before, reverse=reverse, limit=limit)
+    ids, pulls = cache.read(user_id, after=after, before=before, reverse=reverse, limit=limit)
     if ids is not None:
-        return ids
+        return ids, pulls
     if get_redis() is not None and cursor is None:
         # A miss on the first page: answer from the rebuild's read (enough for the page,
         # should the page be longer than a small NEWSFEED_CACHE_SIZE).
         return _rebuild(user_id, limit)
-    return _table_ids(user_id, cursor, limit)
+    return _table_ids(user_id, cursor, limit), pulls
 
 
 def _pulled_ids(user_id: int, cursor: Cursor | None, limit: int) -> list[int]:
@@ -125,8 +137,12 @@ def _bounds(cursor: Cursor | None) -> tuple[int | None, int | None, bool]:
 
 def list_feed_ids(*, user: User, cursor: Cursor | None, limit: int) -> list[int]:
     """Up to `limit` tweet ids of the user's home timeline in walk order from `cursor`, as
-    `core.pagination.keyset` walks a queryset: both sources merged, without duplicates."""
-    merged = set(_pushed_ids(user.pk, cursor, limit))
-    merged.update(_pulled_ids(user.pk, cursor, limit))
+    `core.pagination.keyset` walks a queryset: both sources merged, without duplicates.
+    The pulled source costs a query only for a reader not known to pull nothing (the
+    cached feed says so: `newsfeeds.cache.pulls_key`)."""
+    pushed, pulls = _pushed_ids(user.pk, cursor, limit)
+    merged = set(pushed)
+    if pulls is not False:
+        merged.update(_pulled_ids(user.pk, cursor, limit))
     reverse = cursor is not None and cursor.reverse
     return sorted(merged, reverse=not reverse)[:limit]

@@ -40,11 +40,26 @@ def record_tweet(*, tweet: Tweet, author: User) -> Fanout:
     fan-out is enqueued after commit; if that message is lost the reconciler resends it."""
     NewsFeed.objects.create(user=author, tweet=tweet, author=author)
     status = Fanout.SKIPPED if _is_large_account(author) else Fanout.PENDING
+    if (
+        status == Fanout.SKIPPED
+        and not Fanout.objects.filter(author=author, status=status).exists()
+    ):
+        # The author's first pulled tweet: its followers' cached feeds say they pull
+        # nothing, and would hide it until rebuilt. Once per author (one query per
+        # large account's tweet to know).
+        transaction.on_commit(lambda: _forget_followers_pulls(author.pk))
     fanout = Fanout.objects.create(tweet=tweet, author=author, status=status)
     transaction.on_commit(lambda: cache.push(tweet.pk, [author.pk]))
     if status == Fanout.PENDING:
         enqueue_on_commit(tasks.fanout_tweet, tweet.pk)
     return fanout
+
+
+def _forget_followers_pulls(author_id: int) -> None:
+    followers = Friendship.objects.filter(followee_id=author_id).values_list(
+        "follower_id", flat=True
+    )
+    cache.forget_pulls(followers.iterator(chunk_size=10_000))
 
 
 def forget_tweets(*, tweet_ids: Sequence[int]) -> None:

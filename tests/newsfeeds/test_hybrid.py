@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from newsfeeds import cache
 from newsfeeds.models import Fanout, NewsFeed
 from tests.factories import FriendshipFactory, RetweetFactory, TweetFactory, UserFactory
 from tests.newsfeeds.conftest import feed_ids, walk_feed
@@ -118,3 +119,31 @@ def test_author_crossing_the_threshold_keeps_the_feed_complete(
     with committed():
         FriendshipFactory(follower=late_fan, followee=star)
     assert walk_feed(make_auth_client(late_fan), page_size=2) == expected[1:]
+
+
+def test_a_cached_feed_pulls_from_an_author_who_became_large(
+    feed_redis, settings, committed, make_auth_client, django_assert_num_queries
+):
+    """A cached feed knows its reader pulls nothing (no query for it); an author's first
+    pulled tweet drops that knowledge for each follower, so the tweet shows at once."""
+    settings.NEWSFEED_CELEBRITY_THRESHOLD = 2
+    star, reader = UserFactory.create_batch(2)
+    with committed():
+        FriendshipFactory(follower=reader, followee=star)
+        pushed = TweetFactory(user=star)
+    client = make_auth_client(reader)
+    assert feed_ids(client) == [pushed.pk]  # cached: the reader pulls nothing
+    assert feed_redis.get(cache.pulls_key(reader.pk)) == b"0"
+    with django_assert_num_queries(2):  # the user, the page's fields: no pulled query
+        assert feed_ids(client) == [pushed.pk]
+
+    FriendshipFactory(follower=UserFactory(), followee=star)  # 2 followers: large
+    star.refresh_from_db()
+    with committed():
+        pulled = TweetFactory(user=star)
+
+    assert Fanout.objects.get(tweet=pulled).status == Fanout.SKIPPED
+    assert feed_redis.exists(cache.feed_key(reader.pk))  # the feed itself stays cached
+    assert not feed_redis.exists(cache.pulls_key(reader.pk))
+    assert feed_ids(client) == [pulled.pk, pushed.pk]
+    assert walk_feed(client, page_size=1) == [pulled.pk, pushed.pk]

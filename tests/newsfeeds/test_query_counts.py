@@ -12,22 +12,30 @@ from tests.newsfeeds.conftest import FEED
 
 pytestmark = pytest.mark.django_db
 
-# Warm (the feed and its tweets cached in Redis): 1 the JWT's user, 1 the pulled ids
-# (large accounts' tweets), 1 the page's counters, flags and rendering stamps with the
-# originals joined (tweets.payloads). Cold adds the pushed ids from the table (the feed
-# cache is rebuilt) and the photos, hashtags and mentions of the tweets not yet rendered.
-WARM = 3
+# Warm (the feed and its tweets cached in Redis): 1 the JWT's user, 1 the page's counters,
+# flags and rendering stamps with the originals joined (tweets.payloads). The pulled ids
+# (large accounts' tweets) cost 1 more only for a reader who follows a large account, or
+# when no cached feed says whether they do. Cold adds the pushed ids from the table (the
+# feed cache is rebuilt, knowing whether the reader pulls) and the photos, hashtags and
+# mentions of the tweets not yet rendered.
+WARM = 2
+PULLED = 1
 COLD_FEED = 1
 COLD_TWEETS = 1
 
 
-def warm_queries() -> int:
+def pulled(follows_large: bool) -> int:
+    return PULLED if follows_large or not settings.REDIS_URL else 0
+
+
+def warm_queries(follows_large: bool = False) -> int:
     # Without Redis there is no cache: every page is cold.
-    return WARM if settings.REDIS_URL else WARM + COLD_FEED + COLD_TWEETS
+    cold = 0 if settings.REDIS_URL else COLD_FEED + COLD_TWEETS
+    return WARM + pulled(follows_large) + cold
 
 
-def cold_queries() -> int:
-    return WARM + COLD_FEED + COLD_TWEETS
+def cold_queries(follows_large: bool = False) -> int:
+    return WARM + pulled(follows_large) + COLD_FEED + COLD_TWEETS
 
 
 @pytest.fixture
@@ -56,18 +64,31 @@ def add_followees(reader, count: int) -> None:
     Friendship.objects.bulk_create([Friendship(follower=reader, followee=user) for user in users])
 
 
+def follow_a_large_account(reader, settings) -> None:
+    """`reader` follows an account whose last tweet was pulled, not fanned out."""
+    star = UserFactory()
+    threshold, settings.NEWSFEED_CELEBRITY_THRESHOLD = settings.NEWSFEED_CELEBRITY_THRESHOLD, 0
+    TweetFactory(user=star)
+    settings.NEWSFEED_CELEBRITY_THRESHOLD = threshold
+    Friendship.objects.create(follower=reader, followee=star)
+
+
+@pytest.mark.parametrize("follows_large", [False, True], ids=["no-large", "large"])
 @pytest.mark.parametrize("followees", [1, 500])
 @pytest.mark.parametrize("page_size", [1, 100])
 def test_feed_page_query_count_is_fixed(
-    reader, followees, page_size, make_auth_client, django_assert_num_queries
-):
-    add_followees(reader, followees - 1)
-    assert Friendship.objects.filter(follower=reader).count() == followees
+    reader, followees, page_size, follows_large, settings, make_auth_client,
+    django_assert_num_queries,
+):  # fmt: skip
+    add_followees(reader, max(0, followees - 1 - follows_large))
+    if follows_large:  # one of the followees (a second one beside the reader's author at 1)
+        follow_a_large_account(reader, settings)
+    assert Friendship.objects.filter(follower=reader).count() == max(followees, 1 + follows_large)
     client = make_auth_client(reader)
 
-    with django_assert_num_queries(cold_queries()):
+    with django_assert_num_queries(cold_queries(follows_large)):
         cold = client.get(FEED, {"page_size": page_size})  # with Redis, fills both caches
-    with django_assert_num_queries(warm_queries()):
+    with django_assert_num_queries(warm_queries(follows_large)):
         warm = client.get(FEED, {"page_size": page_size})
 
     assert warm.status_code == 200
