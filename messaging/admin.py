@@ -7,7 +7,7 @@ from messaging.models import Conversation, ConversationMember, Message
 class MessageInline(admin.TabularInline):
     model = Message
     extra = 0
-    fields = ("sender", "text", "created_at")
+    fields = ("sender", "text", "created_at", "client_id")
     readonly_fields = fields
     can_delete = False
 
@@ -17,8 +17,16 @@ class MessageInline(admin.TabularInline):
 
 @admin.register(Conversation)
 class ConversationAdmin(admin.ModelAdmin):
-    list_display = ("id", "user_low", "user_high", "created_at", "last_message")
-    search_fields = ("user_low__username", "user_high__username")
+    list_display = (
+        "id",
+        "is_group",
+        "title",
+        "user_low",
+        "user_high",
+        "created_at",
+        "last_message",
+    )
+    search_fields = ("title", "user_low__username", "user_high__username")
     raw_id_fields = ("user_low", "user_high", "last_message")
     readonly_fields = ("created_at", "last_message")
     inlines = [MessageInline]

@@ -4,17 +4,24 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 MESSAGE_MAX_LENGTH = 1000
+TITLE_MAX_LENGTH = 80
+CLIENT_ID_MAX_LENGTH = 64
+# A group holds its creator and 2-49 others: at most 50 participants.
+GROUP_MAX_PARTICIPANTS = 50
 
 
 class Conversation(models.Model):
-    """A one-to-one conversation, created once per pair (user_low.id < user_high.id)."""
+    """A one-to-one conversation, created once per pair (user_low.id < user_high.id), or a
+    group (is_group, no pair: its participants are its ConversationMember rows)."""
 
     user_low = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.CASCADE, related_name="+"
     )
     user_high = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.CASCADE, related_name="+"
     )
+    is_group = models.BooleanField(default=False)
+    title = models.CharField(max_length=TITLE_MAX_LENGTH, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     last_message = models.ForeignKey(
         "Message", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -26,9 +33,17 @@ class Conversation(models.Model):
             models.CheckConstraint(
                 condition=Q(user_low__lt=F("user_high")), name="messaging_pair_ordered"
             ),
+            # A pair for a one-to-one, none for a group.
+            models.CheckConstraint(
+                condition=Q(is_group=False, user_low__isnull=False, user_high__isnull=False)
+                | Q(is_group=True, user_low__isnull=True, user_high__isnull=True),
+                name="messaging_pair_or_group",
+            ),
         ]
 
     def __str__(self) -> str:
+        if self.is_group:
+            return f"group {self.pk} {self.title}".rstrip()
         return f"{self.user_low_id} <-> {self.user_high_id}"
 
 
@@ -57,9 +72,19 @@ class Message(models.Model):
     sender = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     text = models.CharField(max_length=MESSAGE_MAX_LENGTH)
     created_at = models.DateTimeField(default=timezone.now)
+    # The sender's own id for a message sent over the socket (`message.send`): a repeat
+    # stores nothing new, also after a reconnect. Empty for messages sent over REST.
+    client_id = models.CharField(max_length=CLIENT_ID_MAX_LENGTH, blank=True)
 
     class Meta:
         indexes = [models.Index(fields=["conversation", "-id"], name="messaging_message_conv_id")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["sender", "client_id"],
+                condition=~Q(client_id=""),
+                name="messaging_message_client_id_uniq",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.sender_id}: {self.text[:40]}"

@@ -2,7 +2,14 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.serializers import UserSummarySerializer
-from messaging.models import MESSAGE_MAX_LENGTH, Conversation, Message
+from messaging.models import (
+    CLIENT_ID_MAX_LENGTH,
+    GROUP_MAX_PARTICIPANTS,
+    MESSAGE_MAX_LENGTH,
+    TITLE_MAX_LENGTH,
+    Conversation,
+    Message,
+)
 
 
 class MessageSerializer(serializers.ModelSerializer):
@@ -21,11 +28,18 @@ class ConversationSerializer(serializers.ModelSerializer):
     participants = serializers.SerializerMethodField()
     last_message = MessageSerializer(read_only=True, allow_null=True)
     unread_count = serializers.IntegerField(read_only=True)
+    title = serializers.SerializerMethodField()
+    is_group = serializers.BooleanField(read_only=True)
 
     class Meta:
         model = Conversation
-        fields = ("id", "participants", "last_message", "unread_count")
+        fields = ("id", "participants", "last_message", "unread_count", "title", "is_group")
         read_only_fields = fields
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_title(self, conversation: Conversation) -> str | None:
+        """A group's title; null for a one-to-one or a group without one."""
+        return conversation.title or None
 
     @extend_schema_field(UserSummarySerializer(many=True))
     def get_participants(self, conversation: Conversation) -> list:
@@ -33,7 +47,49 @@ class ConversationSerializer(serializers.ModelSerializer):
         return UserSummarySerializer(users, many=True, context=self.context).data
 
 
+class UsernameListField(serializers.ListField):
+    """Usernames; in a form (the browsable API's has a few inputs) empty ones are skipped."""
+
+    child = serializers.CharField(max_length=30)
+
+    def get_value(self, dictionary):
+        value = super().get_value(dictionary)
+        if hasattr(dictionary, "getlist") and isinstance(value, list):
+            return [name for name in value if name]
+        return value
+
+
 class ConversationCreateInputSerializer(serializers.Serializer):
+    """`username` opens the one-to-one conversation; `usernames` (2-49 other users) and an
+    optional `title` create a group."""
+
+    username = serializers.CharField(max_length=30, required=False)
+    usernames = UsernameListField(
+        min_length=2,
+        max_length=GROUP_MAX_PARTICIPANTS - 1,
+        required=False,
+        style={"template": "core/browsable/texts.html"},
+    )
+    title = serializers.CharField(max_length=TITLE_MAX_LENGTH, required=False, allow_blank=True)
+
+    def validate_usernames(self, value: list[str]) -> list[str]:
+        if len({name.lower() for name in value}) != len(value):
+            raise serializers.ValidationError("Name each user once.")
+        return value
+
+    def validate(self, data: dict) -> dict:
+        if "username" not in data and "usernames" not in data:
+            raise serializers.ValidationError({"username": ["This field is required."]})
+        if "username" in data and "usernames" in data:
+            raise serializers.ValidationError(
+                {"username": ["Send `username` for a one-to-one, or `usernames` for a group."]}
+            )
+        if "title" in data and "usernames" not in data:
+            raise serializers.ValidationError({"title": ["Only a group has a title."]})
+        return data
+
+
+class ParticipantAddInputSerializer(serializers.Serializer):
     username = serializers.CharField(max_length=30)
 
 
@@ -44,3 +100,17 @@ class MessageCreateInputSerializer(serializers.Serializer):
         if not value.strip():
             raise serializers.ValidationError("Write something: a message cannot be only spaces.")
         return value
+
+
+class MessageSendFrameSerializer(MessageCreateInputSerializer):
+    """The `message.send` frame of the stream socket (docs/realtime.md): the REST body's
+    rules for `text`, plus the conversation and the sender's own id for the message."""
+
+    conversation_id = serializers.IntegerField(min_value=1)
+    client_id = serializers.CharField(max_length=CLIENT_ID_MAX_LENGTH)
+
+
+class ConversationFrameSerializer(serializers.Serializer):
+    """The `typing` and `read` frames of the stream socket."""
+
+    conversation_id = serializers.IntegerField(min_value=1)

@@ -54,6 +54,8 @@ def test_start_conversation_is_201_then_200_with_the_same_one(alice, bob, alice_
         "participants": [summary_json(alice), summary_json(bob)],
         "last_message": None,
         "unread_count": 0,
+        "title": None,
+        "is_group": False,
     }
 
     again = alice_client.post(CONVERSATIONS, {"username": "bob"})
@@ -117,18 +119,24 @@ def test_list_is_most_recent_activity_first(alice, bob, alice_client, bob_client
                 "participants": [summary_json(alice), summary_json(bob)],
                 "last_message": message_json(last),
                 "unread_count": 2,
+                "title": None,
+                "is_group": False,
             },
             {
                 "id": with_carol,
                 "participants": [summary_json(alice), summary_json(carol)],
                 "last_message": message_json(first),
                 "unread_count": 0,  # one's own messages are never unread
+                "title": None,
+                "is_group": False,
             },
             {
                 "id": with_dave,
                 "participants": [summary_json(alice), summary_json(dave)],
                 "last_message": None,
                 "unread_count": 0,
+                "title": None,
+                "is_group": False,
             },
         ],
         "next": None,
