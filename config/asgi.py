@@ -15,14 +15,16 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 django_asgi_app = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from django.conf import settings  # noqa: E402
 
 from config.celery import app as celery_app  # noqa: E402
 from config.routing import websocket_urlpatterns  # noqa: E402
 from core.beat import start_embedded_beat  # noqa: E402
-from core.daphne import leave_request_bodies_to_django  # noqa: E402
+from core.daphne import bound_websocket_send_buffers, leave_request_bodies_to_django  # noqa: E402
 from core.websocket import OriginValidator  # noqa: E402
 
 leave_request_bodies_to_django()
+bound_websocket_send_buffers(settings.STREAM_SEND_BUFFER_BYTES)
 
 application = ProtocolTypeRouter(
     {

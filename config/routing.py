@@ -3,9 +3,10 @@
 from django.urls import path, re_path
 
 from core.websocket import UnknownPathConsumer
-from notifications.consumers import StreamConsumer
+from messaging.consumers import ChatStreamConsumer
 
 websocket_urlpatterns = [
-    path("ws/stream/", StreamConsumer.as_asgi()),
+    # The stream (notifications.consumers) with the chat's frames (messaging.consumers).
+    path("ws/stream/", ChatStreamConsumer.as_asgi()),
     re_path(r"", UnknownPathConsumer.as_asgi()),  # last: anything else closes with 4404
 ]

@@ -273,6 +273,10 @@ else:
     }
     CHANNEL_LAYERS = {"default": {"BACKEND": "core.channel_layer.InMemoryChannelLayer"}}
 
+# Bytes that may wait, unread by the client, for one WebSocket in its server process (daphne,
+# core/daphne.py); beyond them the socket is closed with 4408 (docs/realtime.md).
+STREAM_SEND_BUFFER_BYTES = env.int("STREAM_SEND_BUFFER_BYTES", default=256 * 1024)
+
 # The broker (docs/reliability.md trap 17: queues on a shared Redis collide). It lives on
 # REDIS_URL's server in a database apart from the cache's, so that flushing or evicting the
 # cache's database never drops a queued task: database 1, or 0 when the cache is on 1.
@@ -411,6 +415,8 @@ REST_FRAMEWORK = {
         "token": "60/min",
         "post": "60/min",
         "toggle": "300/min",
+        # `typing` frames on the stream socket, relayed to the other participants.
+        "typing": "30/min",
         "upload": "30/min",
         "facebook": "30/min",
         **env.dict("THROTTLE_RATES", default={}),

@@ -16,7 +16,7 @@ What this subclass adds to DRF's:
 """
 
 from django.conf import settings
-from rest_framework import permissions, throttling
+from rest_framework import exceptions, permissions, throttling
 from rest_framework.settings import api_settings
 
 from core import outages
@@ -41,3 +41,23 @@ class ScopedRateThrottle(throttling.ScopedRateThrottle):
         # request instead, so that overriding it (tests) takes effect.
         self.THROTTLE_RATES = api_settings.DEFAULT_THROTTLE_RATES
         return super().get_rate()
+
+
+class _Frame:
+    """What DRF's throttle reads of a request, for a client's frame on a socket."""
+
+    method = "POST"
+
+    def __init__(self, user) -> None:
+        self.user = user
+        self.META: dict = {}
+
+
+def throttle_frame(*, user, scope: str) -> None:
+    """The REST throttle for a frame a signed-in user sent over a socket: the same class,
+    rate and per-user count as a request of `scope` (a message sent over the socket uses up
+    the `post` rate like one POSTed). Raises DRF's Throttled, with the wait, when over it."""
+    throttle = ScopedRateThrottle()
+    view = type("SocketFrame", (), {"throttle_scope": scope})()
+    if not throttle.allow_request(_Frame(user), view):
+        raise exceptions.Throttled(throttle.wait())

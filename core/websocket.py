@@ -20,6 +20,9 @@ from django.conf import settings
 UNAUTHORIZED = 4401  # no valid access token, or it was revoked: refresh, then reconnect
 NOT_FOUND = 4404  # no socket lives at this path
 TRY_AGAIN_LATER = 4503  # a service the socket needs is unreachable: reconnect with backoff
+# The client did not read: what waited to be written to it passed STREAM_SEND_BUFFER_BYTES
+# (core/daphne.py). Reconnect, and catch up over REST.
+TOO_SLOW = 4408
 
 
 class UnknownPathConsumer(AsyncWebsocketConsumer):

@@ -50,8 +50,15 @@ def user_for_token(raw: str) -> User | None:
         return None
 
 
+UNKNOWN_FRAME = "Unknown message; send one of: {}."
+
+
 class StreamConsumer(AsyncJsonWebsocketConsumer):
     group: str | None = None
+    user: User | None = None
+    # The frames a client may send, by "type": the method that answers each. Apps that take
+    # frames on this socket extend it in a subclass (messaging.consumers, config/routing.py).
+    frames = {"ping": "on_ping"}
 
     async def __call__(self, scope, receive, send) -> None:
         try:
@@ -87,7 +94,7 @@ class StreamConsumer(AsyncJsonWebsocketConsumer):
         if user is None:
             await self.close(code=UNAUTHORIZED)
             return
-        self.user_id = user.pk
+        self.user, self.user_id = user, user.pk
         # Counted online before joining the group, so a fan-out never skips a socket that
         # is already listening (core.presence).
         await sync_to_async(presence.socket_opened)(user.pk)
@@ -124,12 +131,21 @@ class StreamConsumer(AsyncJsonWebsocketConsumer):
         await super().receive(text_data=text_data, bytes_data=bytes_data, **kwargs)
 
     async def receive_json(self, content, **kwargs) -> None:
-        if isinstance(content, dict) and content.get("type") == "ping":
-            await self.send_json({"type": "pong"})
-        else:
+        kind = content.get("type") if isinstance(content, dict) else None
+        handler = self.frames.get(kind) if isinstance(kind, str) else None
+        if handler is None:
             await self.send_json(
-                {"type": "error", "detail": 'Unknown message; send {"type": "ping"}.'}
+                {
+                    "type": "error",
+                    "code": "unknown_message",
+                    "detail": UNKNOWN_FRAME.format(", ".join(sorted(self.frames))),
+                }
             )
+            return
+        await getattr(self, handler)(content)
+
+    async def on_ping(self, content: dict) -> None:
+        await self.send_json({"type": "pong"})
 
     @classmethod
     async def decode_json(cls, text_data):

@@ -41,6 +41,8 @@ API_OPERATIONS = [
     ("/api/v1/comments/{id}/like/", "DELETE POST"),
     ("/api/v1/conversations/", "GET POST"),
     ("/api/v1/conversations/{id}/messages/", "GET POST"),
+    ("/api/v1/conversations/{id}/participants/", "POST"),
+    ("/api/v1/conversations/{id}/participants/me/", "DELETE"),
     ("/api/v1/conversations/{id}/read/", "POST"),
     ("/api/v1/facebook/data-deletion/", "POST"),
     ("/api/v1/facebook/data-deletion/{confirmation_code}/", "GET"),

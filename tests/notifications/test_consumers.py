@@ -242,7 +242,8 @@ async def test_unknown_or_garbage_message_gets_an_error_and_the_socket_stays_ope
     await communicator.send_input({"type": "websocket.receive", **frame})
     assert await communicator.receive_json_from(timeout=TIMEOUT) == {
         "type": "error",
-        "detail": 'Unknown message; send {"type": "ping"}.',
+        "code": "unknown_message",
+        "detail": "Unknown message; send one of: message.send, ping, read, typing.",
     }
     await communicator.send_json_to({"type": "ping"})
     assert await communicator.receive_json_from(timeout=TIMEOUT) == {"type": "pong"}
@@ -465,5 +466,10 @@ def test_every_documented_close_code_is_one_the_server_can_send():
     table = after.split("\n## ")[0]
     documented = {int(code) for code in re.findall(r"^\|[^|]*\| (\d{4})", table, re.M)}
 
-    assert documented == {websocket.UNAUTHORIZED, websocket.NOT_FOUND, websocket.TRY_AGAIN_LATER}
+    assert documented == {
+        websocket.UNAUTHORIZED,
+        websocket.NOT_FOUND,
+        websocket.TRY_AGAIN_LATER,
+        websocket.TOO_SLOW,
+    }
     assert all(4000 <= code <= 4999 for code in documented)
