@@ -134,6 +134,16 @@ class SocketSwarm:
             pass
         client.close_code = client.ws.close_code
 
+    def send(self, client: Client, event: dict, timeout: float = 10) -> float:
+        """Send `event` on the client's socket (from the calling thread); returns the
+        moment (time.monotonic()) it was handed to the socket."""
+
+        async def send() -> float:
+            await client.ws.send(json.dumps(event))
+            return time.monotonic()
+
+        return self._run(send(), timeout)
+
     # --- waiting for events ----------------------------------------------------------------
 
     def arrivals(
