@@ -36,6 +36,8 @@ def add_arguments(parser) -> None:
     parser.add_argument("--sockets", type=int, default=1000, help="open sockets (users)")
     parser.add_argument("--ws-processes", type=int, default=2)
     parser.add_argument("--messages", type=int, default=200, help="messages timed")
+    parser.add_argument("--proxy", action="store_true",
+                        help="through nginx in front of the ws processes, as make bench runs it")  # fmt: skip
 
 
 def seed(sockets: int):
@@ -77,9 +79,14 @@ def measure(args, log_dir: Path) -> dict:
     servers = s.start_production(env, log_dir, ws_processes=args.ws_processes)
     result: dict = {}
     try:
+        if args.proxy:  # nginx spreads the sockets over the ws processes (round robin)
+            s.start_proxy(servers, log_dir, worker_connections=2 * args.sockets + 1024)
         ws = servers.ws_servers
+        # Without the proxy, the two users of a pair are on different ws processes: every
+        # message crosses from one process to another through the channel layer.
         urls = [
-            f"ws://127.0.0.1:{ws[n % len(ws)].port}/ws/stream/?token={AccessToken.for_user(u)}"
+            f"{servers.ws_url if args.proxy else f'ws://127.0.0.1:{ws[n % len(ws)].port}'}"
+            f"/ws/stream/?token={AccessToken.for_user(u)}"
             for n, u in enumerate(users)
         ]
         with SocketSwarm() as swarm:
@@ -152,6 +159,32 @@ def report(result: dict) -> None:
     width = max(len(name) for name, _ in rows)
     for name, value in rows:
         print(f"  {name:<{width}}  {value}")
+
+
+def part(ctx) -> dict:
+    """`make bench`'s chat figures (bench/run.py), through nginx in front of the ws
+    processes."""
+    from argparse import Namespace
+
+    sizes = ctx.sizes
+    ctx.fresh_database()
+    ctx.progress(f"{sizes['sockets']} sockets over {sizes['ws_processes']} ws processes, "
+                 f"{sizes['messages']} messages sent over a socket")  # fmt: skip
+    figures = measure(Namespace(**sizes, proxy=True), ctx.log_dir)
+    delivery, ack = figures["delivery"], figures["ack"]
+    return {
+        "figures": figures,
+        "checks": [
+            common.check("chat: socket send -> other socket, p50", delivery.get("p50_ms"), "ms"),
+            common.check("chat: socket send -> other socket, p99", delivery.get("p99_ms"), "ms"),
+            common.check("chat: socket send -> ack, p99", ack.get("p99_ms"), "ms"),
+            common.check("chat: messages missing", figures["missing"], "", ("==", 0)),
+        ],
+        "distributions": {
+            "chat: socket send -> other socket": delivery.get("quantiles_ms", []),
+        },
+        "throughput": {},
+    }
 
 
 def run(args) -> dict:

@@ -10,7 +10,9 @@ another, each on a fresh, seeded and ANALYZEd database:
 - fanout:  a tweet to 10,000 followers through one worker against the server-side
            INSERT ... SELECT floor (bench/fanout.py);
 - sockets: 1,000 sockets over two ws processes: newsfeed events, notifications, a mass
-           close, memory per socket (bench/sockets.py).
+           close, memory per socket (bench/sockets.py);
+- chat:    1,000 sockets over two ws processes: a message sent over one socket to its
+           delivery on the other participant's socket, p50/p99 (bench/chat.py).
 
 A progress line while it runs; then a table of every figure next to its floor or ceiling
 (pass/miss) with the load average of the machine while it was measured, the JSON
@@ -58,6 +60,9 @@ PARTS: list[tuple[str, dict, dict]] = [
     ("sockets",
      {"sockets": 1000, "ws_processes": 2, "tweets": 10, "likes": 200, "worker_concurrency": 2},
      {"sockets": 20, "ws_processes": 2, "tweets": 2, "likes": 3, "worker_concurrency": 2}),
+    ("chat",
+     {"sockets": 1000, "ws_processes": 2, "messages": 200},
+     {"sockets": 20, "ws_processes": 2, "messages": 5}),
 ]  # fmt: skip
 
 CHARTS = ROOT / "docs" / "benchmarks"
