@@ -54,7 +54,9 @@ def create_group(*, creator: User, usernames: list[str], title: str = "") -> Con
     if creator.username.lower() in wanted:
         raise CannotMessageSelf("A group is you and others: leave your own name out.")
     others = list(
-        User.objects.annotate(name=Lower("username")).filter(name__in=wanted, is_active=True)
+        User.objects.annotate(name=Lower("username"))
+        .filter(name__in=wanted, is_active=True)
+        .order_by("id")
     )
     if len(others) != len(wanted):
         found = {user.username.lower() for user in others}
