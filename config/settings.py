@@ -556,6 +556,10 @@ MASTODON_INSTANCE_TITLE = env.str("MASTODON_INSTANCE_TITLE", default="Chirp")
 MASTODON_PASSWORD_GRANT = env.bool("MASTODON_PASSWORD_GRANT", default=False)
 # Seconds an uploaded, not yet posted media attachment is kept.
 MASTODON_MEDIA_TTL = env.int("MASTODON_MEDIA_TTL", default=24 * 3600)
+CELERY_BEAT_SCHEDULE["mastodon-purge-media"] = {
+    "task": "mastodon_api.tasks.purge_media",
+    "schedule": env.int("MASTODON_MEDIA_PURGE_INTERVAL_SECONDS", default=3600),
+}
 # django-oauth-toolkit: Mastodon's scopes, PKCE when the client sends a challenge (S256),
 # tokens that live until revoked as Mastodon's do, the grant types of mastodon_api.oauth.
 MASTODON_SCOPES = {

@@ -234,6 +234,19 @@ def status(item: dict, accounts: dict, usernames: dict, links: Links, viewer_id)
     }
 
 
+def notification(item, kind: str, actor: dict, status_entity: dict | None) -> dict:
+    entity = {
+        "id": str(item.pk),
+        "type": kind,
+        "group_key": f"ungrouped-{item.pk}",
+        "created_at": mastodon_time(item.created_at),
+        "account": actor,
+    }
+    if status_entity is not None:
+        entity["status"] = status_entity
+    return entity
+
+
 def application(app, registration, *, with_secret: str | None = None) -> dict:
     redirect_uris = app.redirect_uris.split()
     entity = {

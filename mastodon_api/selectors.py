@@ -6,7 +6,9 @@ from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Lower
 
 from accounts.models import User
-from tweets.models import Tweet
+from safety.selectors import hide_blocked
+from tweets.models import Hashtag, Tweet
+from tweets.selectors import access_original
 
 
 def with_last_status(queryset: QuerySet) -> QuerySet:
@@ -30,3 +32,31 @@ def accounts_for(*, ids: Iterable[int], usernames: Iterable[str] = ()) -> dict:
 
 def get_account(*, user_id: int) -> User | None:
     return with_last_status(User.objects.filter(pk=user_id, is_active=True)).first()
+
+
+def reblog_id(*, user: User, original_id: int) -> int | None:
+    """The id of the user's retweet of the original, if any (a retweet answers the
+    original: Mastodon answers the reblog)."""
+    return (
+        Tweet.objects.filter(user=user, retweet_of_id=original_id)
+        .values_list("pk", flat=True)
+        .first()
+    )
+
+
+def list_reblogs(*, tweet_id: int, viewer: User | None) -> QuerySet:
+    """Retweets of a tweet (its original's, for a retweet) with their users, most recent
+    first, without users who block the viewer or whom the viewer blocks. Raises as
+    tweets.selectors.access_original does."""
+    original = access_original(tweet_id=tweet_id, viewer=viewer)
+    queryset = Tweet.objects.filter(retweet_of=original, user__is_active=True)
+    return hide_blocked(queryset, viewer=viewer, fields=["user_id"]).select_related("user")
+
+
+def search_hashtags(*, term: str, limit: int) -> list[str]:
+    """Hashtag names starting with the term (stored lower-case), shortest first."""
+    term = term.lstrip("#").lower()
+    if not term:
+        return []
+    names = Hashtag.objects.filter(name__startswith=term).values_list("name", flat=True)
+    return sorted(names[:200], key=lambda name: (len(name), name))[:limit]

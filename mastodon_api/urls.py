@@ -24,6 +24,14 @@ router.register(
 )
 router.register("api/v1/blocks", views.BlockListViewSet, basename="mastodon-block")
 router.register("api/v1/mutes", views.MuteListViewSet, basename="mastodon-mute")
+router.register("api/v1/statuses", views.StatusViewSet, basename="mastodon-status")
+router.register("api/v1/media", views.MediaViewSet, basename="mastodon-media")
+router.register("api/v2/media", views.MediaViewSet, basename="mastodon-media-v2")
+router.register("api/v1/timelines", views.TimelineViewSet, basename="mastodon-timeline")
+router.register("api/v1/notifications", views.NotificationViewSet, basename="mastodon-notification")
+router.register("api/v2/search", views.SearchViewSet, basename="mastodon-search")
+router.register("api/v1/trends", views.TrendViewSet, basename="mastodon-trend")
+router.register("api/v1/conversations", views.ConversationViewSet, basename="mastodon-conversation")
 
 urlpatterns = [
     path("oauth/authorize", oauth.AuthorizeView.as_view(), name="mastodon-authorize"),

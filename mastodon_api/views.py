@@ -8,8 +8,10 @@ is restated here: who may see, follow, favourite or reblog what is decided by Ch
 from django.conf import settings
 from django.db.models import Exists, OuterRef
 from django.http import JsonResponse
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from oauth2_provider.models import AbstractAccessToken
+from rest_framework import status as http_status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
@@ -17,17 +19,32 @@ from accounts import selectors as account_selectors
 from accounts import services as account_services
 from accounts.models import User
 from accounts.serializers import MeUpdateInputSerializer
-from core.exceptions import FieldValidationError, NotFound
+from core.exceptions import ApplicationError, FieldValidationError, NotFound
 from friendships import selectors as friendship_selectors
 from friendships import services as friendship_services
 from friendships.models import FollowRequest
 from mastodon_api import entities, oauth, selectors, services
 from mastodon_api.api import MastodonViewSet, instance_root
 from mastodon_api.pagination import Page
+from messaging import selectors as messaging_selectors
+from newsfeeds.selectors import list_feed_ids
+from notifications import selectors as notification_selectors
+from notifications import services as notification_services
+from notifications.models import Verb
 from safety import selectors as safety_selectors
 from tweets import selectors as tweet_selectors
+from tweets import services as tweet_services
 from tweets.models import MAX_PHOTOS, TWEET_MAX_LENGTH, Tweet
+from tweets.payloads import render_tweets
 from tweets.serializers import TweetSerializer
+
+
+class Unprocessable(ApplicationError):
+    """What Mastodon answers 422 for: a request it understands and will not do."""
+
+    status_code = http_status.HTTP_422_UNPROCESSABLE_ENTITY
+    default_code = "unprocessable"
+
 
 VERSION = "4.3.0 (compatible; Chirp 0.1.0)"
 IMAGE_TYPES = ["image/jpeg", "image/png", "image/gif", "image/webp"]
@@ -93,9 +110,12 @@ class StatusRenderMixin:
         return self.statuses_from_items(items)
 
     def statuses_from_items(self, items: list[dict]) -> list[dict]:
-        """Statuses from Chirp's rendered tweets: their authors and mentioned accounts in
-        one query."""
-        author_ids, names = set(), set()
+        return self.statuses_and_accounts(items)[0]
+
+    def statuses_and_accounts(self, items: list[dict], extra_ids=()) -> tuple[list[dict], dict]:
+        """Statuses from Chirp's rendered tweets, and the accounts by id: the authors, the
+        mentioned accounts and `extra_ids` in one query."""
+        author_ids, names = set(extra_ids), set()
         for item in items:
             for shown in (item, item.get("retweet_of")):
                 if shown:
@@ -103,7 +123,8 @@ class StatusRenderMixin:
                     names.update(shown["mentions"])
         by_id, by_name = selectors.accounts_for(ids=author_ids, usernames=names)
         viewer_id = self.request.user.pk if self.request.user.is_authenticated else None
-        return [entities.status(item, by_id, by_name, self.links, viewer_id) for item in items]
+        statuses = [entities.status(item, by_id, by_name, self.links, viewer_id) for item in items]
+        return statuses, by_id
 
     def status_page(self, queryset):
         page = Page(self.request)
@@ -445,3 +466,317 @@ class MuteListViewSet(AccountRenderMixin, MastodonViewSet):
 
     def list(self, request):
         return self.account_page(safety_selectors.list_mutes(muter=request.user), "muted")
+
+
+# --- statuses and media ------------------------------------------------------------------
+
+
+class StatusViewSet(AccountRenderMixin, StatusRenderMixin, MastodonViewSet):
+    """/api/v1/statuses: post (with uploaded photos, Idempotency-Key), read, delete,
+    favourite, reblog, and who did."""
+
+    lookup_value_regex = r"\d+"
+    scope_area = "statuses"
+    scope_areas = {"favourite": "favourites", "unfavourite": "favourites"}
+    throttle_scope = "post"
+    PUBLIC = {"retrieve", "context", "favourited_by", "reblogged_by"}
+
+    @property
+    def user_required(self) -> bool:
+        return self.action not in self.PUBLIC
+
+    def render_status(self, tweet_id: int):
+        viewer = self.request.user if self.request.user.is_authenticated else None
+        tweet = tweet_selectors.get_tweet_for_display(tweet_id=tweet_id, viewer=viewer)
+        return Response(self.render_statuses([tweet])[0])
+
+    def create(self, request):
+        data = request.data
+        for unsupported in ("in_reply_to_id", "poll", "quote_id", "scheduled_at"):
+            if data.get(unsupported) not in (None, ""):
+                raise Unprocessable(f"{unsupported} is not supported by this server.")
+        if data.get("visibility") == "direct":
+            raise Unprocessable("Direct statuses are not supported: use a conversation.")
+        media_ids = _ids(_list_param(data, "media_ids"))
+        tweet = services.post_status(
+            author=request.user, text=str(data.get("status") or ""), media_ids=media_ids
+        )
+        return self.render_status(tweet.pk)
+
+    def retrieve(self, request, pk):
+        return self.render_status(int(pk))
+
+    def destroy(self, request, pk):
+        """Mastodon answers the deleted status with its `text` (delete and redraft)."""
+        viewer = request.user
+        tweet = tweet_selectors.get_tweet_for_display(tweet_id=int(pk), viewer=viewer)
+        entity = self.render_statuses([tweet])[0]
+        tweet_services.delete_tweet(actor=viewer, tweet_id=tweet.pk)
+        return Response({**entity, "text": tweet.text})
+
+    @action(detail=True, methods=["get"])
+    def context(self, request, pk):
+        self.render_status(int(pk))  # visible to the caller, or the same 404 or 403
+        return Response({"ancestors": [], "descendants": []})
+
+    @action(detail=True, methods=["post"], throttle_scope="toggle")
+    def favourite(self, request, pk):
+        return self.render_status(tweet_services.like_tweet(user=request.user, tweet_id=pk).pk)
+
+    @action(detail=True, methods=["post"], throttle_scope="toggle")
+    def unfavourite(self, request, pk):
+        return self.render_status(tweet_services.unlike_tweet(user=request.user, tweet_id=pk).pk)
+
+    @action(detail=True, methods=["post"], throttle_scope="toggle")
+    def reblog(self, request, pk):
+        """Mastodon answers the reblog: a status of the caller's whose `reblog` is the
+        original."""
+        original = tweet_services.retweet(user=request.user, tweet_id=pk)
+        return self.render_status(
+            selectors.reblog_id(user=request.user, original_id=original.pk) or original.pk
+        )
+
+    @action(detail=True, methods=["post"], throttle_scope="toggle")
+    def unreblog(self, request, pk):
+        return self.render_status(tweet_services.undo_retweet(user=request.user, tweet_id=pk).pk)
+
+    @action(detail=True, methods=["get"])
+    def favourited_by(self, request, pk):
+        viewer = request.user if request.user.is_authenticated else None
+        return self.account_page(tweet_selectors.list_likes(tweet_id=pk, viewer=viewer), "user")
+
+    @action(detail=True, methods=["get"])
+    def reblogged_by(self, request, pk):
+        viewer = request.user if request.user.is_authenticated else None
+        return self.account_page(selectors.list_reblogs(tweet_id=pk, viewer=viewer), "user")
+
+
+class MediaViewSet(MastodonViewSet):
+    """POST /api/v2/media (and /api/v1/media): a photo uploaded ahead of its status; GET and
+    PUT /api/v1/media/:id (its description)."""
+
+    lookup_value_regex = r"\d+"
+    scope_area = "media"
+    throttle_scope = "upload"
+
+    def render(self, upload):
+        return entities.media_attachment(
+            media_id=upload.pk,
+            url=upload.image.url,
+            width=upload.width,
+            height=upload.height,
+            description=upload.description,
+            links=self.links,
+        )
+
+    def create(self, request):
+        file = request.FILES.get("file")
+        if file is None:
+            raise FieldValidationError({"file": ["This field is required."]})
+        description = str(request.data.get("description") or "")[:1500]
+        upload = services.upload_media(user=request.user, file=file, description=description)
+        return Response(self.render(upload))
+
+    def retrieve(self, request, pk):
+        return Response(self.render(services.take_media(user=request.user, media_ids=[int(pk)])[0]))
+
+    def update(self, request, pk):
+        description = str(request.data.get("description") or "")[:1500]
+        upload = services.update_media(user=request.user, media_id=int(pk), description=description)
+        return Response(self.render(upload))
+
+
+# --- timelines ---------------------------------------------------------------------------
+
+
+class TimelineViewSet(StatusRenderMixin, MastodonViewSet):
+    """/api/v1/timelines: home (the newsfeed), public, tag/:hashtag."""
+
+    scope_area = "statuses"
+    PUBLIC = {"public", "tag"}
+
+    @property
+    def user_required(self) -> bool:
+        return self.action not in self.PUBLIC
+
+    @action(detail=False, methods=["get"])
+    def home(self, request):
+        """The newsfeed (newsfeeds.selectors.list_feed_ids), rendered through the tweet
+        cache (tweets.payloads.render_tweets) like GET /api/v1/newsfeed/, plus one query for
+        the page's accounts."""
+        page = Page(request)
+        ids = page.keys(
+            lambda cursor, limit: list_feed_ids(user=request.user, cursor=cursor, limit=limit)
+        )
+        items = render_tweets(ids, viewer=request.user, request=request)
+        return page.respond(Response(self.statuses_from_items(items)), ids)
+
+    @action(detail=False, methods=["get"])
+    def public(self, request):
+        viewer = request.user if request.user.is_authenticated else None
+        return self.status_page(tweet_selectors.list_tweets(viewer=viewer))
+
+    @action(detail=False, methods=["get"], url_path=r"tag/(?P<hashtag>[^/]+)")
+    def tag(self, request, hashtag: str):
+        viewer = request.user if request.user.is_authenticated else None
+        return self.status_page(tweet_selectors.list_tweets(viewer=viewer, hashtag=hashtag))
+
+
+# --- notifications, search, trends, conversations ----------------------------------------
+
+# Chirp's verbs as Mastodon's notification types. Verbs without a Mastodon type (comments
+# and their likes, messages, an accepted follow request) are left out of the list.
+NOTIFICATION_TYPES = {
+    Verb.FOLLOWED: "follow",
+    Verb.LIKED_TWEET: "favourite",
+    Verb.RETWEETED: "reblog",
+    Verb.MENTIONED: "mention",
+    Verb.FOLLOW_REQUESTED: "follow_request",
+}
+VERBS = {kind: verb for verb, kind in NOTIFICATION_TYPES.items()}
+
+
+class NotificationViewSet(StatusRenderMixin, MastodonViewSet):
+    """/api/v1/notifications: the list (types mapped), one, dismiss, clear."""
+
+    lookup_value_regex = r"\d+"
+    scope_area = "notifications"
+
+    def render_notifications(self, notifications) -> list[dict]:
+        """Notifications with their statuses (through the tweet cache) and actors: the
+        actors' accounts in the statuses' one accounts query."""
+        tweet_ids = [n.tweet_id for n in notifications if n.tweet_id]
+        items = render_tweets(tweet_ids, viewer=self.request.user, request=self.request)
+        statuses, accounts = self.statuses_and_accounts(
+            items, extra_ids=[n.actor_id for n in notifications]
+        )
+        by_tweet = {int(status["id"]): status for status in statuses}
+        return [
+            entities.notification(
+                n,
+                NOTIFICATION_TYPES[n.verb],
+                entities.account(accounts[n.actor_id], self.links),
+                by_tweet.get(n.tweet_id),
+            )
+            for n in notifications
+            if n.actor_id in accounts
+        ]
+
+    def list(self, request):
+        types = set(_list_param(request.query_params, "types")) or set(VERBS)
+        types -= set(_list_param(request.query_params, "exclude_types"))
+        verbs = [VERBS[kind] for kind in types if kind in VERBS]
+        if not verbs:
+            return Response([])
+        queryset = notification_selectors.list_notifications(recipient=request.user, verbs=verbs)
+        page = Page(request, max_limit=80)
+        notifications = page.rows(queryset)
+        return page.respond(Response(self.render_notifications(notifications)), page.row_keys)
+
+    def _one(self, pk):
+        notification = notification_selectors.access_notification(
+            recipient=self.request.user, notification_id=int(pk)
+        )
+        if notification.verb not in NOTIFICATION_TYPES:
+            raise NotFound("Record not found")
+        return notification
+
+    def retrieve(self, request, pk):
+        return Response(self.render_notifications([self._one(pk)])[0])
+
+    @action(detail=True, methods=["post"])
+    def dismiss(self, request, pk):
+        notification_services.dismiss_notification(
+            notification=notification_selectors.access_notification(
+                recipient=request.user, notification_id=int(pk)
+            )
+        )
+        return Response({})
+
+    @action(detail=False, methods=["post"])
+    def clear(self, request):
+        notification_services.clear_notifications(recipient=request.user)
+        return Response({})
+
+
+class SearchViewSet(AccountRenderMixin, StatusRenderMixin, MastodonViewSet):
+    """GET /api/v2/search: accounts (friendships.selectors.search_users), statuses
+    (tweets.selectors.list_tweets with `q`) and hashtags."""
+
+    scope_area = "search"
+    user_required = False
+
+    def list(self, request):
+        query = str(request.query_params.get("q", "")).strip()
+        kind = request.query_params.get("type")
+        page = Page(request)
+        result = {"accounts": [], "statuses": [], "hashtags": []}
+        if not query:
+            return Response(result)
+        viewer = request.user if request.user.is_authenticated else None
+        if kind in (None, "", "accounts"):
+            term = query.lstrip("@").partition("@")[0]
+            users = friendship_selectors.search_users(search=term, viewer=viewer) if term else []
+            users = list(users[: page.limit])
+            result["accounts"] = self.render_accounts(users)
+        if kind in (None, "", "statuses"):
+            tweets = list(tweet_selectors.list_tweets(viewer=viewer, q=query)[: page.limit])
+            tweet_selectors.hydrate_tweets(tweets, viewer=viewer)
+            result["statuses"] = self.render_statuses(tweets)
+        if kind in (None, "", "hashtags"):
+            names = selectors.search_hashtags(term=query, limit=page.limit)
+            result["hashtags"] = [entities.tag(name, self.links, history=[]) for name in names]
+        return Response(result)
+
+
+class TrendViewSet(MastodonViewSet):
+    """GET /api/v1/trends/tags (and /api/v1/trends): Chirp's trends, computed in the
+    background (tweets.tasks.compute_trends)."""
+
+    scope_area = "statuses"
+    user_required = False
+
+    def list(self, request):
+        today = str(int(timezone.now().replace(hour=0, minute=0, second=0).timestamp()))
+        trends = tweet_selectors.list_trends()[: Page(request).limit]
+        return Response(
+            [
+                entities.tag(
+                    trend.hashtag,
+                    self.links,
+                    history=[{"day": today, "uses": str(trend.tweets_count), "accounts": "0"}],
+                )
+                for trend in trends
+            ]
+        )
+
+    @action(detail=False, methods=["get"])
+    def tags(self, request):
+        return self.list(request)
+
+
+class ConversationViewSet(MastodonViewSet):
+    """GET /api/v1/conversations: direct message conversations
+    (messaging.selectors.list_conversations). Messages are not statuses, so
+    `last_status` is null."""
+
+    scope_area = "statuses"
+
+    def list(self, request):
+        limit = Page(request).limit
+        conversations = messaging_selectors.list_conversations(user=request.user)[:limit]
+        return Response(
+            [
+                {
+                    "id": str(conversation.pk),
+                    "unread": conversation.unread_count > 0,
+                    "accounts": [
+                        entities.account(member.user, self.links)
+                        for member in conversation.members.all()
+                        if member.user_id != request.user.pk
+                    ],
+                    "last_status": None,
+                }
+                for conversation in conversations
+            ]
+        )

@@ -101,3 +101,16 @@ def set_unread(*, notification: Notification, unread: bool) -> Notification:
 @transaction.atomic
 def mark_all_read(*, recipient: User) -> int:
     return Notification.objects.filter(recipient=recipient, unread=True).update(unread=False)
+
+
+@transaction.atomic
+def dismiss_notification(*, notification: Notification) -> None:
+    """Delete one of the recipient's notifications (Mastodon's dismiss)."""
+    notification.delete()
+
+
+@transaction.atomic
+def clear_notifications(*, recipient: User) -> int:
+    """Delete all of the recipient's notifications. Returns how many."""
+    deleted, _ = Notification.objects.filter(recipient=recipient).delete()
+    return deleted

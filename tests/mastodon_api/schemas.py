@@ -151,6 +151,102 @@ INSTANCE_V2 = entity(
     }
 )
 
+MEDIA_ATTACHMENT = entity(
+    {
+        "id": ID,
+        "type": {"enum": ["unknown", "image", "gifv", "video", "audio"]},
+        "url": STR,
+        "preview_url": NSTR,
+        "remote_url": NSTR,
+        "meta": {"type": "object"},
+        "description": NSTR,
+        "blurhash": NSTR,
+    }
+)
+MENTION = entity({"id": ID, "username": STR, "url": STR, "acct": STR})
+TAG = entity({"name": STR, "url": STR})
+STATUS = entity(
+    {
+        "id": ID,
+        "uri": STR,
+        "created_at": TIME,
+        "account": ACCOUNT,
+        "content": STR,
+        "visibility": {"enum": ["public", "unlisted", "private", "direct"]},
+        "sensitive": BOOL,
+        "spoiler_text": STR,
+        "media_attachments": {"type": "array", "items": MEDIA_ATTACHMENT},
+        "application": {"type": ["object", "null"]},
+        "mentions": {"type": "array", "items": MENTION},
+        "tags": {"type": "array", "items": TAG},
+        "emojis": LIST,
+        "reblogs_count": INT,
+        "favourites_count": INT,
+        "replies_count": INT,
+        "url": NSTR,
+        "in_reply_to_id": {"type": ["string", "null"]},
+        "in_reply_to_account_id": {"type": ["string", "null"]},
+        "reblog": {"type": ["object", "null"]},
+        "poll": {"type": ["object", "null"]},
+        "card": {"type": ["object", "null"]},
+        "language": NSTR,
+        "text": NSTR,
+        "edited_at": NTIME,
+        "favourited": BOOL,
+        "reblogged": BOOL,
+        "muted": BOOL,
+        "bookmarked": BOOL,
+        "pinned": BOOL,
+        "filtered": LIST,
+    },
+    optional=("text", "application", "favourited", "reblogged", "muted", "bookmarked",
+              "pinned", "filtered"),
+)  # fmt: skip
+CONTEXT = entity(
+    {
+        "ancestors": {"type": "array", "items": STATUS},
+        "descendants": {"type": "array", "items": STATUS},
+    }
+)
+NOTIFICATION = entity(
+    {
+        "id": ID,
+        "type": {
+            "enum": ["mention", "status", "reblog", "follow", "follow_request", "favourite",
+                     "poll", "update", "admin.sign_up", "admin.report"]
+        },
+        "created_at": TIME,
+        "account": ACCOUNT,
+        "status": {"anyOf": [STATUS, {"type": "null"}]},
+    },
+    optional=("status",),
+)  # fmt: skip
+TREND_TAG = entity(
+    {
+        "name": STR,
+        "url": STR,
+        "history": {
+            "type": "array",
+            "items": entity({"day": STR, "uses": STR, "accounts": STR}),
+        },
+    }
+)
+SEARCH = entity(
+    {
+        "accounts": {"type": "array", "items": ACCOUNT},
+        "statuses": {"type": "array", "items": STATUS},
+        "hashtags": {"type": "array", "items": TAG},
+    }
+)
+CONVERSATION = entity(
+    {
+        "id": ID,
+        "unread": BOOL,
+        "accounts": {"type": "array", "items": ACCOUNT},
+        "last_status": {"anyOf": [STATUS, {"type": "null"}]},
+    }
+)
+
 
 def check(instance, schema) -> None:
     jsonschema.validate(instance, schema, cls=jsonschema.Draft202012Validator)

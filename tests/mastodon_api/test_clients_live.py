@@ -3,6 +3,8 @@ embedded): app registration, the browser's login and consent, code + PKCE, then 
 
 import pytest
 from mastodon import Mastodon
+from mastodon.errors import MastodonNotFoundError
+from PIL import Image
 
 from tests import embedded_server
 from tests.mastodon_api.helpers import REDIRECT
@@ -55,3 +57,59 @@ def test_mastodon_py_accounts_and_relations(server):
     assert [account["id"] for account in carol.blocks()] == [dave_like["id"]]
     assert carol.account_unblock(dave_like["id"])["blocking"] is False
     assert [a["username"] for a in carol.account_search("ali")] == ["alice"]
+
+
+def test_mastodon_py_statuses_timelines_and_notifications(server, tmp_path):
+    alice = pkce_client(server, "alice", "Alice's app")
+    carol = pkce_client(server, "carol", "Carol's app")
+    alice_id = alice.account_verify_credentials()["id"]
+    carol_id = carol.account_verify_credentials()["id"]
+
+    # A photo with alt text, then a status with it.
+    photo = tmp_path / "photo.png"
+    Image.new("RGB", (40, 30), (10, 120, 200)).save(photo)
+    media = alice.media_post(str(photo), mime_type="image/png", description="A blue square")
+    assert media["description"] == "A blue square"
+    posted = alice.status_post("Look at this #blue square", media_ids=[media["id"]])
+    assert posted["media_attachments"][0]["meta"]["original"]["width"] == 40
+    assert 'rel="tag"' in posted["content"]
+
+    # Carol follows alice, favourites and reblogs; alice hears of all three.
+    assert carol.account_follow(alice_id)["following"] is True
+    assert carol.status_favourite(posted["id"])["favourited"] is True
+    reblog = carol.status_reblog(posted["id"])
+    assert reblog["reblog"]["id"] == posted["id"]
+    assert [a["id"] for a in alice.status_favourited_by(posted["id"])] == [carol_id]
+    assert [a["id"] for a in alice.status_reblogged_by(posted["id"])] == [carol_id]
+    # (The demo data gave alice notifications of her own; carol's two come first.)
+    types = [n["type"] for n in alice.notifications() if n["account"]["id"] == carol_id]
+    assert types[:2] == ["reblog", "favourite"]
+
+    # Carol's home timeline, paged through Link headers (Mastodon.py's fetch_next).
+    for index in range(3):
+        alice.status_post(f"note {index}", idempotency_key=f"note-{index}")
+    alice.status_post("note 2", idempotency_key="note-2")  # a retry: posted once
+    first = carol.timeline_home(limit=2)
+    assert [s["content"] for s in first] == ["<p>note 2</p>", "<p>note 1</p>"]
+    second = carol.fetch_next(first)
+    assert [s["content"] for s in second] == ["<p>note 0</p>", ""]  # then her reblog
+    assert second[1]["reblog"]["id"] == posted["id"]
+
+    # Search, then mute and block, then delete.
+    found = carol.search_v2("blue")
+    assert [s["id"] for s in found["statuses"]] == [posted["id"]]
+    assert [h["name"] for h in found["hashtags"]] == ["blue"]
+    assert carol.account_mute(alice_id)["muting"] is True
+    home = carol.timeline_home()
+    assert home[0]["id"] == reblog["id"]  # her own reblog stays; alice's statuses go
+    assert all(status["account"]["id"] != alice_id for status in home)
+    carol.account_unmute(alice_id)
+    assert carol.account_block(alice_id)["blocking"] is True
+    home = carol.timeline_home()
+    assert all(
+        alice_id not in (s["account"]["id"], (s["reblog"] or s)["account"]["id"]) for s in home
+    )
+    deleted = alice.status_delete(posted["id"])
+    assert deleted["text"] == "Look at this #blue square"
+    with pytest.raises(MastodonNotFoundError):
+        alice.status(posted["id"])
