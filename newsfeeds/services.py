@@ -13,7 +13,17 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import BigIntegerField, Count, DateTimeField, F, OuterRef, Q, Value, Window
+from django.db.models import (
+    BigIntegerField,
+    Count,
+    DateTimeField,
+    Exists,
+    F,
+    OuterRef,
+    Q,
+    Value,
+    Window,
+)
 from django.db.models.functions import Mod, RowNumber
 from django.utils import timezone
 
@@ -140,8 +150,17 @@ def deliver_batch(*, batch_id: int) -> int:
     with transaction.atomic():
         if not lock_rows(Tweet, [fanout.tweet_id], mode="KEY SHARE"):
             return 0  # deleted while queued
-        tweet = Tweet.objects.filter(pk=fanout.tweet_id).values("retweet_of__user_id").first()
-        follower_ids = _insert_rows(fanout, batch, original_author_id=tweet["retweet_of__user_id"])
+        tweet = (
+            Tweet.objects.filter(pk=fanout.tweet_id)
+            .values("retweet_of__user_id", "in_reply_to__user_id")
+            .first()
+        )
+        follower_ids = _insert_rows(
+            fanout,
+            batch,
+            original_author_id=tweet["retweet_of__user_id"],
+            replied_to_id=tweet["in_reply_to__user_id"],
+        )
         FanoutBatch.objects.filter(pk=batch.pk, done_at__isnull=True).update(done_at=timezone.now())
         # Take the fan-out's row lock before looking for undone batches: two last batches
         # committing together would otherwise each see the other as pending, and neither
@@ -159,13 +178,19 @@ def deliver_batch(*, batch_id: int) -> int:
 
 
 def _insert_rows(
-    fanout: Fanout, batch: FanoutBatch, *, original_author_id: int | None
+    fanout: Fanout,
+    batch: FanoutBatch,
+    *,
+    original_author_id: int | None,
+    replied_to_id: int | None = None,
 ) -> list[int]:
     """One feed row per follower in the batch's range, written by the database from the
     follow table in one statement (no object per row in Python; an existing row is a
     conflict to ignore). Followers with a block, either way, with the author or (for a
     retweet) with the original's author are left out by the same statement, as they are
-    when the batch runs, so a block made while the batch was queued holds.
+    when the batch runs, so a block made while the batch was queued holds. A reply to
+    someone else (`replied_to_id`, that tweet's author) reaches only the followers who
+    also follow that person, or are that person (docs/threads.md).
 
     Returns the followers to push to, for the side effects: they are keyed by the tweet,
     not by the rows this attempt happened to insert (trap 7). Followers muting the author
@@ -179,6 +204,10 @@ def _insert_rows(
     )
     if original_author_id is not None and original_author_id != fanout.author_id:
         in_range = in_range.filter(~blocked_either_way(OuterRef("follower_id"), original_author_id))
+    if replied_to_id is not None and replied_to_id != fanout.author_id:
+        in_range = in_range.filter(
+            Q(follower_id=replied_to_id) | Q(follows(OuterRef("follower_id"), replied_to_id))
+        )
     followers = list(
         in_range.annotate(muting=muting(OuterRef("follower_id"), fanout.author_id)).values_list(
             "follower_id", "muting"
@@ -204,11 +233,28 @@ def _insert_rows(
     return follower_ids
 
 
+def follows(follower, followee) -> Exists:
+    """EXISTS a follow of `followee` by `follower` (ids or expressions)."""
+    return Exists(Friendship.objects.filter(follower_id=follower, followee_id=followee))
+
+
+def shown_replies(follower: User, followee: User) -> Q:
+    """The followee's tweets a follower's feed shows: all but replies to others whom the
+    follower does not follow (docs/threads.md); as fan-out delivers them."""
+    replied_to = "in_reply_to__user_id"
+    return (
+        Q(in_reply_to__isnull=True)
+        | Q(**{replied_to: followee.pk})
+        | Q(**{replied_to: follower.pk})
+        | Q(follows(follower.pk, OuterRef(replied_to)))
+    )
+
+
 def backfill(*, follower: User, followee: User) -> None:
     """Bring the followee's recent tweets into the follower's feed (on follow). Call before
     moving the users' counters: the tweets are locked first (KEY SHARE)."""
     recent = list(
-        Tweet.objects.filter(user=followee)
+        Tweet.objects.filter(shown_replies(follower, followee), user=followee)
         .filter(~blocked_either_way(follower.pk, OuterRef("retweet_of__user_id")))
         .order_by("-id")
         .values_list("pk", flat=True)[: settings.NEWSFEED_BACKFILL]

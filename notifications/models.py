@@ -14,6 +14,8 @@ class Verb(models.TextChoices):
     MESSAGE = "message"
     FOLLOW_REQUESTED = "follow_requested"
     FOLLOW_ACCEPTED = "follow_accepted"
+    REPLIED = "replied"
+    QUOTED = "quoted"
 
 
 class Notification(models.Model):

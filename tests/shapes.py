@@ -91,6 +91,10 @@ def tweet_json(tweet, **overrides: Any) -> dict[str, Any]:
         "has_liked": False,
         "has_retweeted": False,
         "retweet_of": None,
+        "in_reply_to_id": tweet.in_reply_to_id,
+        "conversation_id": tweet.conversation_id or tweet.pk,
+        "replies_count": tweet.replies_count,
+        "quote_of": None,
     }
     return {**body, **overrides}
 

@@ -7,6 +7,27 @@ from django.utils import timezone
 
 TWEET_MAX_LENGTH = 280
 MAX_PHOTOS = 4
+ALT_TEXT_MAX_LENGTH = 1000
+
+
+def thread_segment(tweet_id: int) -> str:
+    """A tweet id as one segment of a thread path: its number of digits (two digits), then
+    the digits. Segments need no separator, and comparing paths as strings orders a
+    thread depth first, each tweet before its replies and siblings oldest (lowest id)
+    first, because a shorter number sorts before a longer one and equal lengths compare
+    digit by digit; paths hold only digits, so every collation orders them the same."""
+    digits = str(tweet_id)
+    return f"{len(digits):02d}{digits}"
+
+
+def thread_ids(path: str) -> list[int]:
+    """The tweet ids of a thread path, root first."""
+    ids, position = [], 0
+    while position < len(path):
+        length = int(path[position : position + 2])
+        ids.append(int(path[position + 2 : position + 2 + length]))
+        position += 2 + length
+    return ids
 
 
 def photo_upload_to(instance: "TweetPhoto", filename: str) -> str:
@@ -25,7 +46,17 @@ class Hashtag(models.Model):
 
 
 class Tweet(models.Model):
-    """A tweet, or a retweet: a row with `retweet_of` set and empty text."""
+    """A tweet, or a retweet: a row with `retweet_of` set and empty text.
+
+    A reply has `in_reply_to` set (null again if that tweet is deleted: the reply stays in
+    its thread), `conversation_id` the id of the thread's first tweet (null for a tweet
+    that replies to nothing: it starts its own conversation) and `thread_path` the
+    thread_segment of every tweet from the root down to itself ("" for a root). The path
+    is what reads a thread in a fixed number of queries: ancestors are the ids it holds,
+    descendants the conversation's tweets whose path starts with it, in thread order
+    when sorted by it (docs/threads.md). A quote has `quote_of` (null again if the quoted
+    tweet is deleted).
+    """
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="tweets"
@@ -34,11 +65,25 @@ class Tweet(models.Model):
     retweet_of = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.CASCADE, related_name="retweets"
     )
+    in_reply_to = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="replies",
+        db_index=False,  # tweets_reply_id below serves it
+    )
+    conversation_id = models.BigIntegerField(null=True, blank=True)
+    thread_path = models.TextField(blank=True, default="")
+    quote_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="quotes"
+    )
     created_at = models.DateTimeField(default=timezone.now)
     edited_at = models.DateTimeField(null=True, blank=True)
     likes_count = models.PositiveIntegerField(default=0)
     retweets_count = models.PositiveIntegerField(default=0)
     comments_count = models.PositiveIntegerField(default=0)
+    replies_count = models.PositiveIntegerField(default=0)
 
     hashtags = models.ManyToManyField(Hashtag, through="TweetHashtag", related_name="tweets")
     mentions = models.ManyToManyField(
@@ -56,10 +101,20 @@ class Tweet(models.Model):
                 condition=Q(retweet_of__isnull=True) | Q(text=""),
                 name="tweets_retweet_has_no_text",
             ),
+            models.CheckConstraint(
+                condition=Q(retweet_of__isnull=True)
+                | (Q(in_reply_to__isnull=True) & Q(quote_of__isnull=True)),
+                name="tweets_retweet_is_no_reply_or_quote",
+            ),
         ]
         indexes = [
             # A user's timeline, newest first (ids follow creation order).
             models.Index(fields=["user", "-id"], name="tweets_user_id_desc"),
+            # A tweet's direct replies, oldest first.
+            models.Index(fields=["in_reply_to", "id"], name="tweets_reply_id"),
+            # A thread's tweets (context: the descendants, sorted by thread_path). The path
+            # itself is not indexed: a deep thread's path outgrows a B-tree entry.
+            models.Index(fields=["conversation_id"], name="tweets_conversation"),
         ]
 
     def __str__(self) -> str:
@@ -71,6 +126,16 @@ class Tweet(models.Model):
     def is_retweet(self) -> bool:
         return self.retweet_of_id is not None
 
+    @property
+    def root_id(self) -> int:
+        """The id of the thread's first tweet (conversation_id in the API)."""
+        return self.conversation_id or self.pk
+
+    @property
+    def path(self) -> str:
+        """Its thread path (a root's is its own segment)."""
+        return self.thread_path or thread_segment(self.pk)
+
 
 class TweetPhoto(models.Model):
     tweet = models.ForeignKey(Tweet, on_delete=models.CASCADE, related_name="photos")
@@ -78,6 +143,7 @@ class TweetPhoto(models.Model):
     width = models.PositiveIntegerField()
     height = models.PositiveIntegerField()
     position = models.PositiveSmallIntegerField()
+    alt_text = models.CharField(max_length=ALT_TEXT_MAX_LENGTH, blank=True, default="")
 
     class Meta:
         constraints = [

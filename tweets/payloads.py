@@ -4,8 +4,9 @@ length.
 TweetSerializer's output for a tweet is split in two:
 
 - what changes with every like or differs per viewer is read fresh for every page, in
-  one query over the page's tweets and the originals they retweet (joined): the counters,
-  the viewer's `has_liked` and `has_retweeted`, and the fields the rest is rendered from
+  one query over the page's tweets, the originals they retweet and the tweets they quote
+  (joined): the counters, the thread ids, the viewer's `has_liked` and `has_retweeted`,
+  whether the viewer may see the quoted tweet, and the fields the rest is rendered from
   (text, creation and edit times, the author's id, username, display name and avatar);
 - the rest (the author's summary, photos, hashtags, mentions, the formatting) is cached in
   Redis per tweet, `<KEY_PREFIX>:tweet:<id>`, with a stamp: a digest of the fields it was
@@ -37,6 +38,8 @@ from rest_framework.request import Request
 
 from accounts.models import User
 from core.redis import get_redis, key_prefix
+from friendships.models import Friendship
+from safety.models import Block
 from tweets.models import Like, Mention, Tweet, TweetHashtag, TweetPhoto
 from tweets.serializers import OriginalTweetSerializer
 
@@ -53,8 +56,13 @@ RENDERED_FROM = (
     "created_at",
     "edited_at",
 )
-COUNTERS = ("likes_count", "retweets_count", "comments_count")
-FIELDS = (*RENDERED_FROM, *COUNTERS)
+COUNTERS = ("likes_count", "retweets_count", "comments_count", "replies_count")
+# A reply's in_reply_to_id turns null when the tweet it replies to is deleted: read fresh.
+THREAD = ("in_reply_to_id", "conversation_id")
+FIELDS = (*RENDERED_FROM, *COUNTERS, *THREAD)
+# Per row: the tweet, a retweet's original, and the tweet quoted (by the tweet, or by the
+# original: a retweet quotes nothing), each as FIELDS and the viewer's two flags.
+ALIASES = (("t", "u"), ("o", "ou"), ("q", "qu"))
 
 
 def render_tweets(tweet_ids: Sequence[int], *, viewer: User, request: Request) -> list[dict]:
@@ -62,40 +70,50 @@ def render_tweets(tweet_ids: Sequence[int], *, viewer: User, request: Request) -
     exist are left out. One query, one more for tweets not cached (or with Redis away)."""
     rows = _fresh_rows(tweet_ids, viewer)
     shown: dict[int, dict] = {}
-    for own, original in rows.values():
-        shown[own["id"]] = own
-        if original is not None:
-            shown[original["id"]] = original
+    for row in rows.values():
+        for part in row:
+            if part is not None:
+                shown[part["id"]] = part
     rendered = _renderings(shown, request)
     items = []
     for tweet_id in tweet_ids:
         if tweet_id not in rows:
             continue  # deleted since its id was read
-        own, original = rows[tweet_id]
+        own, original, quoted = rows[tweet_id]
         item = _with_fresh(rendered[own["id"]], own)
-        if original is not None:
+        quote = None if quoted is None else _with_fresh(rendered[quoted["id"]], quoted)
+        if original is None:
+            item["quote_of"] = quote
+        else:
             item["retweet_of"] = _with_fresh(rendered[original["id"]], original)
+            item["retweet_of"]["quote_of"] = quote
         items.append(item)
     return items
 
 
-def _fresh_rows(tweet_ids: Sequence[int], viewer: User) -> dict[int, tuple[dict, dict | None]]:
-    """Each tweet's fresh fields and, for a retweet, its original's: one query.
+def _fresh_rows(
+    tweet_ids: Sequence[int], viewer: User
+) -> dict[int, tuple[dict, dict | None, dict | None]]:
+    """Each tweet's fresh fields, a retweet's original's, and the quoted tweet's when the
+    viewer may see it (tweets.selectors.may_see_quote): one query.
 
-    Written as SQL because the ORM's compilation of this query (two self-joins, four
+    Written as SQL because the ORM's compilation of this query (four self-joins, six
     EXISTS) costs about 2 ms of CPU per page, several times what the database spends on
     it; every page pays it. The EXISTS are answered by the partial unique indexes (user,
-    tweet) of likes and (user, retweet_of) of tweets."""
+    tweet) of likes and (user, retweet_of) of tweets, the unique (follower, followee) of
+    follows and (blocker, blocked) of blocks."""
     if not tweet_ids:
         return {}
     # Only table names and aliases are formatted in; every value is a parameter.
     tweets, users, likes = Tweet._meta.db_table, User._meta.db_table, Like._meta.db_table
+    follows, blocks = Friendship._meta.db_table, Block._meta.db_table
 
     def columns(alias: str, user: str) -> str:
         return (
             f"{alias}.id, {alias}.user_id, {user}.username, {user}.display_name, "
             f"{user}.avatar, {alias}.text, {alias}.created_at, {alias}.edited_at, "
-            f"{alias}.likes_count, {alias}.retweets_count, {alias}.comments_count"
+            f"{alias}.likes_count, {alias}.retweets_count, {alias}.comments_count, "
+            f"{alias}.replies_count, {alias}.in_reply_to_id, {alias}.conversation_id"
         )
 
     def flags(tweet: str) -> str:
@@ -104,25 +122,41 @@ def _fresh_rows(tweet_ids: Sequence[int], viewer: User) -> dict[int, tuple[dict,
             f"EXISTS (SELECT 1 FROM {tweets} r WHERE r.user_id = %s AND r.retweet_of_id = {tweet})"
         )
 
+    # may_see_quote, written out: the quoted author is not protected, or is the viewer,
+    # or is followed by them; and no block either way.
+    quote_visible = (
+        f"((NOT qu.is_protected OR qu.id = %s OR EXISTS (SELECT 1 FROM {follows} f"  # noqa: S608
+        f" WHERE f.follower_id = %s AND f.followee_id = qu.id)) AND NOT EXISTS (SELECT 1"
+        f" FROM {blocks} b WHERE (b.blocker_id = %s AND b.blocked_id = qu.id)"
+        f" OR (b.blocker_id = qu.id AND b.blocked_id = %s)))"
+    )
     placeholders = ", ".join(["%s"] * len(tweet_ids))
+    selected = ", ".join(columns(alias, user) for alias, user in ALIASES)
     sql = (
-        f"SELECT {columns('t', 'u')}, {columns('o', 'ou')}, {flags('t.id')}, "  # noqa: S608
-        f"{flags('t.retweet_of_id')} FROM {tweets} t JOIN {users} u ON u.id = t.user_id "
+        f"SELECT {selected}, {flags('t.id')}, {flags('o.id')}, {flags('q.id')}, "  # noqa: S608
+        f"{quote_visible} FROM {tweets} t JOIN {users} u ON u.id = t.user_id "
         f"LEFT JOIN {tweets} o ON o.id = t.retweet_of_id "
-        f"LEFT JOIN {users} ou ON ou.id = o.user_id WHERE t.id IN ({placeholders})"
+        f"LEFT JOIN {users} ou ON ou.id = o.user_id "
+        f"LEFT JOIN {tweets} q ON q.id = COALESCE(t.quote_of_id, o.quote_of_id) "
+        f"LEFT JOIN {users} qu ON qu.id = q.user_id WHERE t.id IN ({placeholders})"
     )
     viewer_id = viewer.pk if viewer.is_authenticated else None  # = NULL: never true
     with connection.cursor() as cursor:
-        cursor.execute(sql, [viewer_id] * 4 + list(tweet_ids))
+        cursor.execute(sql, [viewer_id] * 10 + list(tweet_ids))
         found = cursor.fetchall()
-    width = len(FIELDS)
+    width, parts = len(FIELDS), len(ALIASES)
     rows = {}
     for values in found:
-        own = _row(values[:width], values[2 * width : 2 * width + 2])
-        original = None
-        if values[width] is not None:
-            original = _row(values[width : 2 * width], values[2 * width + 2 :])
-        rows[own["id"]] = (own, original)
+        flag_values = values[parts * width :]
+        own, original, quoted = (
+            None
+            if values[index * width] is None
+            else _row(values[index * width : (index + 1) * width], flag_values[2 * index :][:2])
+            for index in range(parts)
+        )
+        if not flag_values[-1]:
+            quoted = None  # the viewer may not see the quoted tweet
+        rows[own["id"]] = (own, original, quoted)
     return rows
 
 
@@ -130,6 +164,7 @@ def _row(values: Sequence, flags: Sequence) -> dict:
     row = dict(zip(FIELDS, values, strict=True))
     for name in ("created_at", "edited_at"):
         row[name] = _aware(row[name])
+    row["conversation_id"] = row["conversation_id"] or row["id"]
     row["has_liked"], row["has_retweeted"] = bool(flags[0]), bool(flags[1])
     return row
 
@@ -144,7 +179,7 @@ def _aware(value: datetime | None) -> datetime | None:
 
 def _with_fresh(rendered: dict, row: dict) -> dict:
     item = dict(rendered)  # a copy: one original may be shown twice on a page
-    for name in (*COUNTERS, "has_liked", "has_retweeted"):
+    for name in (*COUNTERS, *THREAD, "has_liked", "has_retweeted"):
         item[name] = row[name]
     return item
 
@@ -221,7 +256,7 @@ def _render(rows: list[dict], request: Request) -> dict[int, dict]:
             text=row["text"],
             created_at=row["created_at"],
             edited_at=row["edited_at"],
-            **{name: row[name] for name in COUNTERS},
+            **{name: row[name] for name in (*COUNTERS, *THREAD)},
         )
         tweet.user = User(
             id=row["user_id"],
@@ -244,29 +279,36 @@ def _attachments(
     """Photos (by position), hashtags and mentions (in the text's order) of these tweets,
     in one UNION ALL query."""
     ids = list(tweet_ids)
-    columns = ("kind", "tweet_id", "rank", "name", "width", "height")
+    columns = ("kind", "tweet_id", "rank", "name", "width", "height", "alt")
 
-    def rows(model, kind: str, name: str, rank: str = "id", **sizes):
+    def rows(model, kind: str, name: str, rank: str = "id", **photo_fields):
         return (
             model.objects.filter(tweet_id__in=ids)
             .annotate(
-                kind=Value(kind, output_field=CharField()), rank=F(rank), name=F(name), **sizes
+                kind=Value(kind, output_field=CharField()),
+                rank=F(rank),
+                name=F(name),
+                **photo_fields,
             )
             .values_list(*columns)
         )
 
-    no_size = {"width": Value(0, output_field=IntegerField()), "height": Value(0)}
-    union = rows(TweetPhoto, "p", "image", rank="position").union(
-        rows(TweetHashtag, "h", "hashtag__name", **no_size),
-        rows(Mention, "m", "user__username", **no_size),
+    not_photo = {
+        "width": Value(0, output_field=IntegerField()),
+        "height": Value(0),
+        "alt": Value("", output_field=CharField()),
+    }
+    union = rows(TweetPhoto, "p", "image", rank="position", alt=F("alt_text")).union(
+        rows(TweetHashtag, "h", "hashtag__name", **not_photo),
+        rows(Mention, "m", "user__username", **not_photo),
         all=True,
     )
     by_kind: dict[str, dict[int, list]] = {"p": defaultdict(list), "h": defaultdict(list),
                                            "m": defaultdict(list)}  # fmt: skip
-    for kind, tweet_id, _rank, name, width, height in sorted(union, key=lambda r: r[2]):
+    for kind, tweet_id, _rank, name, width, height, alt in sorted(union, key=lambda r: r[2]):
         if kind == "p":
             by_kind[kind][tweet_id].append(
-                TweetPhoto(tweet_id=tweet_id, image=name, width=width, height=height)
+                TweetPhoto(tweet_id=tweet_id, image=name, width=width, height=height, alt_text=alt)
             )
         else:
             by_kind[kind][tweet_id].append(name)

@@ -1,9 +1,10 @@
 """Reads of tweets and comments, and the hydration every tweet list shares.
 
 A page of tweets costs a fixed number of queries whatever its size: one for the page
-(authors and retweeted originals joined in), then one each for photos, hashtags and
-mentions of every tweet on it, and, for a signed-in viewer, one each for their likes and
-retweets among them. The newsfeed hydrates its pages with the same function.
+(authors, retweeted originals and quoted tweets joined in, with whether the viewer may see
+each quoted tweet), then one each for photos, hashtags and mentions of every tweet on it,
+and, for a signed-in viewer, one each for their likes and retweets among them. The
+newsfeed renders its pages in tweets.payloads, to the same output.
 """
 
 from collections import defaultdict
@@ -18,11 +19,30 @@ from core.exceptions import NotFound
 from friendships.selectors import can_see_tweets_of
 from safety.exceptions import Blocked
 from safety.selectors import blocked_either_way, hide_blocked
-from tweets.models import Comment, Like, Mention, Trend, Tweet, TweetHashtag, TweetPhoto
+from tweets.models import (
+    Comment,
+    Like,
+    Mention,
+    Trend,
+    Tweet,
+    TweetHashtag,
+    TweetPhoto,
+    thread_ids,
+)
 from tweets.parsing import normalise_text
 
 SEARCH_CONFIG = "english"
-TWEET_RELATED = ("user", "retweet_of", "retweet_of__user")
+TWEET_RELATED = (
+    "user",
+    "retweet_of",
+    "retweet_of__user",
+    "quote_of",
+    "quote_of__user",
+    "retweet_of__quote_of",
+    "retweet_of__quote_of__user",
+)
+# A thread's context shows at most this many descendants (docs/api.md).
+CONTEXT_DESCENDANTS = 200
 # The users a tweet shows: its author and, for a retweet, the original's author. Lists hide
 # tweets where either blocks the viewer or is blocked by them (docs/safety.md).
 SHOWN_USERS = ("user_id", "retweet_of__user_id")
@@ -33,6 +53,31 @@ def visible_to(viewer: User | None) -> Q:
     followed; for a retweet, the same of the original's author (docs/safety.md)."""
     return can_see_tweets_of(viewer, "user") & (
         Q(retweet_of__isnull=True) | can_see_tweets_of(viewer, "retweet_of__user")
+    )
+
+
+def may_see_quote(viewer: User | None, quote_path: str) -> Q:
+    """The viewer may see the tweet quoted at `quote_path` ("quote_of",
+    "retweet_of__quote_of"): its author's tweets are visible to them (visible_to) and
+    neither blocks the other. A quote whose quoted tweet they may not see shows
+    `quote_of: null` (docs/threads.md)."""
+    condition = can_see_tweets_of(viewer, f"{quote_path}__user")
+    if viewer is not None:
+        condition &= ~Q(blocked_either_way(viewer.pk, OuterRef(f"{quote_path}__user_id")))
+    return condition
+
+
+def displayed(queryset: QuerySet, *, viewer: User | None) -> QuerySet:
+    """Tweets as lists render them: with what TweetSerializer shows joined in
+    (TWEET_RELATED) and `quote_shown`, `original_quote_shown`, whether the viewer may see
+    the tweet's and a retweet's original's quoted tweet (may_see_quote). In the same
+    query; hydrate_tweets reads the flags (a tweet without them shows no quote)."""
+    boolean = BooleanField()
+    return queryset.select_related(*TWEET_RELATED).annotate(
+        quote_shown=ExpressionWrapper(may_see_quote(viewer, "quote_of"), output_field=boolean),
+        original_quote_shown=ExpressionWrapper(
+            may_see_quote(viewer, "retweet_of__quote_of"), output_field=boolean
+        ),
     )
 
 
@@ -91,7 +136,7 @@ def access_original(*, tweet_id: int, viewer: User | None) -> Tweet:
 def get_tweet_for_display(*, tweet_id: int, viewer: User | None) -> Tweet:
     """One tweet, hydrated. Raises NotFound, or Blocked when the viewer and its author (or
     the original's author, for a retweet) block each other."""
-    queryset = Tweet.objects.select_related(*TWEET_RELATED).filter(pk=tweet_id)
+    queryset = displayed(Tweet.objects.filter(pk=tweet_id), viewer=viewer)
     tweet = with_block_flags(queryset, viewer=viewer).first()
     if tweet is None or not tweet.visible:
         raise NotFound("No tweet with that id.")
@@ -99,6 +144,45 @@ def get_tweet_for_display(*, tweet_id: int, viewer: User | None) -> Tweet:
         raise Blocked()
     hydrate_tweets([tweet], viewer=viewer)
     return tweet
+
+
+def _shown_to(queryset: QuerySet, viewer: User | None) -> QuerySet:
+    """Tweets of `queryset` the viewer may see, without those of users with a block with
+    the viewer, ready to hydrate."""
+    queryset = displayed(queryset.filter(visible_to(viewer)), viewer=viewer)
+    return hide_blocked(queryset, viewer=viewer, fields=SHOWN_USERS)
+
+
+def get_context(*, tweet_id: int, viewer: User | None) -> tuple[list[Tweet], list[Tweet]]:
+    """A tweet's thread around it (a retweet's original's): its ancestors, root first, and
+    its descendants in thread order (depth first, each tweet followed by its replies,
+    oldest first), at most CONTEXT_DESCENDANTS; without the tweets the viewer may not see
+    or whose authors block the viewer or are blocked by them. Hydrated. Raises as
+    access_original does.
+
+    Four queries whatever the thread's depth and size (the tweet, its ancestors, its
+    descendants, then hydrate_tweets' own): ancestors are the ids of its thread path,
+    descendants the tweets of its conversation whose path extends it (docs/threads.md)."""
+    tweet = access_original(tweet_id=tweet_id, viewer=viewer)
+    ancestor_ids = thread_ids(tweet.path)[:-1]
+    ancestors: list[Tweet] = []
+    if ancestor_ids:
+        ancestors = list(
+            _shown_to(Tweet.objects.filter(pk__in=ancestor_ids), viewer).order_by("id")
+        )
+    in_thread = Tweet.objects.filter(conversation_id=tweet.root_id)
+    if tweet.thread_path:  # not the root: only the replies below it
+        in_thread = in_thread.filter(thread_path__startswith=tweet.thread_path).exclude(pk=tweet.pk)
+    descendants = list(_shown_to(in_thread, viewer).order_by("thread_path")[:CONTEXT_DESCENDANTS])
+    hydrate_tweets([*ancestors, *descendants], viewer=viewer)
+    return ancestors, descendants
+
+
+def list_replies(*, tweet_id: int, viewer: User | None) -> QuerySet:
+    """A tweet's direct replies (a retweet's original's), oldest first, as lists show
+    tweets (_shown_to). Raises as access_original does."""
+    tweet = access_original(tweet_id=tweet_id, viewer=viewer)
+    return _shown_to(Tweet.objects.filter(in_reply_to=tweet), viewer).order_by("id")
 
 
 def get_comment(*, comment_id: int, for_update: bool = False) -> Comment:
@@ -116,8 +200,7 @@ def list_tweets(
 ) -> QuerySet:
     """Tweets, newest first; filtered by hashtag and/or search words; without those of
     users who block the viewer or whom the viewer blocks."""
-    queryset = Tweet.objects.select_related(*TWEET_RELATED).filter(visible_to(viewer))
-    queryset = hide_blocked(queryset, viewer=viewer, fields=SHOWN_USERS).order_by("-id")
+    queryset = _shown_to(Tweet.objects.all(), viewer).order_by("-id")
     if hashtag:
         # Stored tags are NFC and lower-cased (tweets.parsing): look up the same form.
         tag = normalise_text(hashtag).lstrip("#").lower()
@@ -158,7 +241,7 @@ def list_user_tweets(*, username: str, viewer: User | None) -> QuerySet:
         raise NotFound("No user with that username.")
     if getattr(user, "blocked", False):
         raise Blocked()
-    queryset = Tweet.objects.select_related(*TWEET_RELATED).filter(user=user)
+    queryset = displayed(Tweet.objects.filter(user=user), viewer=viewer)
     queryset = queryset.filter(
         Q(retweet_of__isnull=True) | can_see_tweets_of(viewer, "retweet_of__user")
     )
@@ -205,9 +288,11 @@ def list_trends() -> QuerySet:
 
 
 def hydrate_tweets(tweets: Sequence[Tweet], *, viewer: User | None) -> Sequence[Tweet]:
-    """Attach photos, hashtags, mentions and the viewer's flags to tweets and to the
-    originals they retweet, in a fixed number of queries. Returns `tweets`."""
-    shown = _with_originals(tweets)
+    """Attach photos, hashtags, mentions and the viewer's flags to tweets, to the
+    originals they retweet and to the tweets they quote (`shown_quote`: the quoted tweet,
+    or None when the viewer may not see it, from the flags of `displayed`), in a fixed
+    number of queries. Returns `tweets`."""
+    shown = _with_nested(tweets)
     if not shown:
         return tweets
     ids = [tweet.pk for tweet in shown]
@@ -247,11 +332,22 @@ def hydrate_tweets(tweets: Sequence[Tweet], *, viewer: User | None) -> Sequence[
     return tweets
 
 
-def _with_originals(tweets: Iterable[Tweet]) -> list[Tweet]:
-    shown: dict[int, Tweet] = {}
+def _with_nested(tweets: Iterable[Tweet]) -> list[Tweet]:
+    """The tweets, the originals they retweet and the tweets shown quoted: every object
+    rendered. A nested tweet is its own object; it is hydrated even if it is also on the
+    page (keys: the tweet's id, minus it for its original, an object's id for a quote)."""
+    shown: dict[int | str, Tweet] = {}
     for tweet in tweets:
         shown.setdefault(tweet.pk, tweet)
+        _set_shown_quote(tweet, getattr(tweet, "quote_shown", False), shown)
         if tweet.retweet_of_id is not None:
-            # The nested original is its own object; hydrate it even if it is also on the page.
-            shown[-tweet.pk] = tweet.retweet_of
+            original = tweet.retweet_of
+            shown[-tweet.pk] = original
+            _set_shown_quote(original, getattr(tweet, "original_quote_shown", False), shown)
     return list(shown.values())
+
+
+def _set_shown_quote(tweet: Tweet, may_see: bool, shown: dict[int | str, Tweet]) -> None:
+    tweet.shown_quote = tweet.quote_of if tweet.quote_of_id is not None and may_see else None
+    if tweet.shown_quote is not None:
+        shown[f"q{id(tweet.shown_quote)}"] = tweet.shown_quote

@@ -2,7 +2,15 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.serializers import UserSummarySerializer, absolute_media_url
-from tweets.models import MAX_PHOTOS, TWEET_MAX_LENGTH, Comment, Tweet, TweetPhoto
+from core.authentication import MAX_KEY
+from tweets.models import (
+    ALT_TEXT_MAX_LENGTH,
+    MAX_PHOTOS,
+    TWEET_MAX_LENGTH,
+    Comment,
+    Tweet,
+    TweetPhoto,
+)
 
 # --- output ------------------------------------------------------------------------------
 
@@ -12,14 +20,16 @@ class TweetPhotoSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = TweetPhoto
-        fields = ("url", "width", "height")
+        fields = ("url", "width", "height", "alt_text")
 
     def get_url(self, photo: TweetPhoto) -> str:
         return absolute_media_url(self.context.get("request"), photo.image)
 
 
 class OriginalTweetSerializer(serializers.ModelSerializer):
-    """A tweet as docs/api.md shows it. Expects hydrate_tweets() to have run (no queries here)."""
+    """A tweet as docs/api.md shows it, nested at the last level: `retweet_of` and
+    `quote_of` null (a quoted tweet, and what the tweet cache stores). Expects
+    hydrate_tweets() to have run (no queries here)."""
 
     user = UserSummarySerializer(read_only=True)
     photos = TweetPhotoSerializer(source="photo_list", many=True, read_only=True)
@@ -27,7 +37,9 @@ class OriginalTweetSerializer(serializers.ModelSerializer):
     mentions = serializers.ListField(source="mention_names", child=serializers.CharField())
     has_liked = serializers.BooleanField()
     has_retweeted = serializers.BooleanField()
+    conversation_id = serializers.IntegerField(source="root_id", read_only=True)
     retweet_of = serializers.SerializerMethodField()
+    quote_of = serializers.SerializerMethodField()
 
     class Meta:
         model = Tweet
@@ -46,19 +58,42 @@ class OriginalTweetSerializer(serializers.ModelSerializer):
             "has_liked",
             "has_retweeted",
             "retweet_of",
+            "in_reply_to_id",
+            "conversation_id",
+            "replies_count",
+            "quote_of",
         )
         read_only_fields = fields
 
     @extend_schema_field(serializers.JSONField(allow_null=True, default=None))
     def get_retweet_of(self, tweet: Tweet) -> None:
-        return None  # nested originals never nest further
+        return None  # nested tweets never nest further
+
+    @extend_schema_field(serializers.JSONField(allow_null=True, default=None))
+    def get_quote_of(self, tweet: Tweet) -> None:
+        return None
 
 
-class TweetSerializer(OriginalTweetSerializer):
-    retweet_of = OriginalTweetSerializer(read_only=True, allow_null=True)
+class RetweetedTweetSerializer(OriginalTweetSerializer):
+    """A retweet's original: its own quote nested (`shown_quote`: the quoted tweet when the
+    viewer may see it, set by hydrate_tweets), `retweet_of` null."""
+
+    quote_of = OriginalTweetSerializer(source="shown_quote", read_only=True, allow_null=True)
 
     class Meta(OriginalTweetSerializer.Meta):
         pass
+
+
+class TweetSerializer(RetweetedTweetSerializer):
+    retweet_of = RetweetedTweetSerializer(read_only=True, allow_null=True)
+
+    class Meta(RetweetedTweetSerializer.Meta):
+        pass
+
+
+class TweetContextSerializer(serializers.Serializer):
+    ancestors = TweetSerializer(many=True, read_only=True)
+    descendants = TweetSerializer(many=True, read_only=True)
 
 
 class CommentSerializer(serializers.ModelSerializer):
@@ -96,6 +131,20 @@ class TweetCreateInputSerializer(serializers.Serializer):
         default=list,
         # The browsable API's form: one file input for up to MAX_PHOTOS images.
         style={"template": "core/browsable/files.html", "accept": "image/*"},
+    )
+    alt_texts = serializers.ListField(
+        child=serializers.CharField(
+            max_length=ALT_TEXT_MAX_LENGTH, allow_blank=True, trim_whitespace=False
+        ),
+        required=False,
+        default=list,
+        help_text="A description of each photo, in photo order (at most one per photo).",
+    )
+    in_reply_to_id = serializers.IntegerField(
+        required=False, min_value=1, max_value=MAX_KEY, help_text="The tweet this one replies to."
+    )
+    quote_of_id = serializers.IntegerField(
+        required=False, min_value=1, max_value=MAX_KEY, help_text="The tweet this one quotes."
     )
 
     def validate(self, attrs):

@@ -39,6 +39,7 @@ from safety.selectors import ensure_not_blocked
 from tweets import selectors
 from tweets.exceptions import CannotEditRetweet
 from tweets.models import (
+    ALT_TEXT_MAX_LENGTH,
     MAX_PHOTOS,
     TWEET_MAX_LENGTH,
     Comment,
@@ -49,6 +50,7 @@ from tweets.models import (
     Tweet,
     TweetHashtag,
     TweetPhoto,
+    thread_segment,
 )
 from tweets.parsing import normalise_text, parse_hashtags, parse_mentions
 
@@ -91,11 +93,35 @@ def process_photo(photo) -> ProcessedImage:
     )
 
 
-def _store_photos(tweet: Tweet, images: list[ProcessedImage], saved: list[str]) -> None:
+def _clean_alt_texts(alt_texts: Sequence[str], photos: Sequence) -> list[str]:
+    """One description per photo, in photo order ("" where none was given)."""
+    if len(alt_texts) > len(photos):
+        raise FieldValidationError({"alt_texts": ["There are more alt texts than photos."]})
+    cleaned = [normalise_text(text or "") for text in alt_texts]
+    if any(len(text) > ALT_TEXT_MAX_LENGTH for text in cleaned):
+        raise FieldValidationError(
+            {
+                "alt_texts": [
+                    f"Ensure each alt text has no more than {ALT_TEXT_MAX_LENGTH} characters."
+                ]
+            }
+        )
+    return cleaned + [""] * (len(photos) - len(cleaned))
+
+
+def _store_photos(
+    tweet: Tweet, images: list[ProcessedImage], alt_texts: Sequence[str], saved: list[str]
+) -> None:
     """Write the files and rows; `saved` collects file names so the caller can remove
     them if the transaction does not commit."""
-    for position, image in enumerate(images):
-        photo = TweetPhoto(tweet=tweet, position=position, width=image.width, height=image.height)
+    for position, (image, alt_text) in enumerate(zip(images, alt_texts, strict=True)):
+        photo = TweetPhoto(
+            tweet=tweet,
+            position=position,
+            width=image.width,
+            height=image.height,
+            alt_text=alt_text,
+        )
         photo.image.save(f"photo.{image.extension}", image.content, save=False)
         saved.append(photo.image.name)
         photo.save()
@@ -134,8 +160,23 @@ def _set_hashtags(tweet: Tweet, text: str) -> None:
     )
 
 
-def _set_mentions(tweet: Tweet, text: str) -> list[User]:
-    """Store mentions of existing, active users; return those newly mentioned."""
+def _readers(author: User, user_ids: Sequence[int]) -> list[int]:
+    """Those of `user_ids` who may read the author's tweets: a notification shows the
+    tweet's text, so of a protected account's tweet only its followers hear."""
+    if not author.is_protected or not user_ids:
+        return list(user_ids)
+    followers = set(
+        Friendship.objects.filter(followee_id=author.pk, follower_id__in=user_ids).values_list(
+            "follower_id", flat=True
+        )
+    )
+    return [user_id for user_id in user_ids if user_id in followers]
+
+
+def _set_mentions(tweet: Tweet, text: str, *, notified: Sequence[int] = ()) -> list[User]:
+    """Store mentions of existing, active users; return those newly mentioned. Users in
+    `notified` (the replied-to and quoted authors, told by their own verb) are not told
+    again of the mention."""
     usernames = parse_mentions(text)
     found = (
         User.objects.alias(lower=Lower("username")).filter(lower__in=usernames, is_active=True)
@@ -149,18 +190,10 @@ def _set_mentions(tweet: Tweet, text: str) -> list[User]:
     existing = set(Mention.objects.filter(tweet=tweet).values_list("user_id", flat=True))
     new = [user for user in users if user.pk not in existing]
     Mention.objects.bulk_create([Mention(tweet=tweet, user=user) for user in new])
-    notified = new
-    if tweet.user.is_protected and new:
-        # A notification shows the tweet's text: only those who may read it hear of it.
-        followers = set(
-            Friendship.objects.filter(
-                followee_id=tweet.user_id, follower_id__in=[user.pk for user in new]
-            ).values_list("follower_id", flat=True)
-        )
-        notified = [user for user in new if user.pk in followers]
-    for user in notified:
+    told = [user.pk for user in new if user.pk not in notified]
+    for user_id in _readers(tweet.user, told):
         notification_services.notify(
-            recipient_id=user.pk, actor=tweet.user, verb=Verb.MENTIONED, tweet_id=tweet.pk
+            recipient_id=user_id, actor=tweet.user, verb=Verb.MENTIONED, tweet_id=tweet.pk
         )
     return new
 
@@ -196,32 +229,117 @@ def _move_user_counters(changes: dict[int, dict[str, int]]) -> None:
 # --- tweets ------------------------------------------------------------------------------
 
 
-def create_tweet(*, author: User, text: str = "", photos: Sequence = ()) -> Tweet:
-    """Post a tweet with up to four photos.
+def create_tweet(
+    *,
+    author: User,
+    text: str = "",
+    photos: Sequence = (),
+    alt_texts: Sequence[str] = (),
+    in_reply_to_id: int | None = None,
+    quote_of_id: int | None = None,
+) -> Tweet:
+    """Post a tweet with up to four photos (each with its alt text), maybe in reply to
+    another tweet and maybe quoting one (a retweet given: its original). The replied-to
+    tweet's `replies_count` moves; its author is notified (`replied`), the quoted
+    tweet's author too (`quoted`).
 
-    Raises FieldValidationError (empty or too long text, too many photos), InvalidImage or
-    ImageTooLarge for a bad photo; in every case nothing is stored, files included.
+    Raises FieldValidationError (empty or too long text, too many photos or alt texts),
+    InvalidImage or ImageTooLarge for a bad photo; NotFound for a replied-to or quoted
+    tweet the author may not see, Blocked when its author and the author block each
+    other, Protected for a quote of a protected account's tweet. In every case nothing is
+    stored, files included.
     """
     text = _clean_text(text, allow_empty=bool(photos))
+    alt_texts = _clean_alt_texts(alt_texts, photos)
     images = _process_photos(photos)
-    return _insert_tweet(author=author, text=text, images=images)
+    return _insert_tweet(
+        author=author,
+        text=text,
+        images=images,
+        alt_texts=alt_texts,
+        in_reply_to_id=in_reply_to_id,
+        quote_of_id=quote_of_id,
+    )
+
+
+def _lock_targets(
+    *, author: User, in_reply_to_id: int | None, quote_of_id: int | None
+) -> tuple[Tweet | None, Tweet | None]:
+    """The tweet replied to and the tweet quoted (originals), checked for the author, then
+    locked in ascending id: the replied-to one NO KEY UPDATE (its replies_count moves), the
+    quoted one KEY SHARE (it only must not be deleted meanwhile)."""
+    parent = quoted = None
+    if in_reply_to_id is not None:
+        parent = selectors.access_original(tweet_id=in_reply_to_id, viewer=author)
+    if quote_of_id is not None:
+        quoted = selectors.access_original(tweet_id=quote_of_id, viewer=author)
+        if quoted.user.is_protected:
+            raise Protected()
+    modes = {quoted.pk: "KEY SHARE"} if quoted else {}
+    if parent:
+        modes[parent.pk] = "NO KEY UPDATE"
+    for tweet_id in sorted(modes):
+        if not lock_rows(Tweet, [tweet_id], mode=modes[tweet_id]):
+            raise NotFound("No tweet with that id.")
+    return parent, quoted
 
 
 @atomic_with_retry
-def _insert_tweet(*, author: User, text: str, images: list[ProcessedImage]) -> Tweet:
+def _insert_tweet(
+    *,
+    author: User,
+    text: str,
+    images: list[ProcessedImage],
+    alt_texts: list[str],
+    in_reply_to_id: int | None,
+    quote_of_id: int | None,
+) -> Tweet:
     saved: list[str] = []
     try:
         with transaction.atomic():
-            tweet = Tweet.objects.create(user=author, text=text)
-            _store_photos(tweet, images, saved)
+            parent, quoted = _lock_targets(
+                author=author, in_reply_to_id=in_reply_to_id, quote_of_id=quote_of_id
+            )
+            tweet = Tweet.objects.create(
+                user=author,
+                text=text,
+                in_reply_to=parent,
+                conversation_id=parent.root_id if parent else None,
+                quote_of=quoted,
+            )
+            if parent:
+                # The path ends with the reply's own id, known only now.
+                tweet.thread_path = parent.path + thread_segment(tweet.pk)
+                Tweet.objects.filter(pk=tweet.pk).update(thread_path=tweet.thread_path)
+                Tweet.objects.filter(pk=parent.pk).update(replies_count=F("replies_count") + 1)
+            _store_photos(tweet, images, alt_texts, saved)
             _set_hashtags(tweet, text)
-            _set_mentions(tweet, text)
+            told = _notify_replied_and_quoted(tweet, parent=parent, quoted=quoted)
+            _set_mentions(tweet, text, notified=told)
             _move_user_counters({author.pk: {"tweets_count": 1}})
             newsfeed_services.record_tweet(tweet=tweet, author=author)
     except Exception:
         _delete_files(saved)  # Django has no on-rollback hook: clean up by hand
         raise
     return tweet
+
+
+def _notify_replied_and_quoted(
+    tweet: Tweet, *, parent: Tweet | None, quoted: Tweet | None
+) -> list[int]:
+    """Tell the replied-to author (`replied`) and the quoted author (`quoted`, unless also
+    the replied-to one) of the new tweet; return who is concerned, told or not, so a
+    mention of them in the text does not notify them a second time."""
+    verbs = {}
+    if quoted is not None:
+        verbs[quoted.user_id] = Verb.QUOTED
+    if parent is not None:
+        verbs[parent.user_id] = Verb.REPLIED
+    for user_id in _readers(tweet.user, list(verbs)):
+        notification_services.notify(
+            recipient_id=user_id, actor=tweet.user, verb=verbs[user_id], tweet_id=tweet.pk
+        )
+    return list(verbs)
 
 
 @atomic_with_retry
@@ -248,9 +366,11 @@ def delete_tweet(*, actor: User | None, tweet_id: int) -> None:
     tweet = selectors.get_tweet(tweet_id=tweet_id)
     if actor is not None and tweet.user_id != actor.pk:
         raise PermissionDenied("Only the author can delete a tweet.")
-    if tweet.retweet_of_id:
-        # A retweet counts on its original (retweets_count): the original is locked first.
-        lock_rows(Tweet, [tweet.retweet_of_id], mode="NO KEY UPDATE")
+    # A retweet counts on its original (retweets_count), a reply on the tweet it replies
+    # to (replies_count): those are locked first, then the tweet is read again (its
+    # replied-to tweet may have been deleted meanwhile).
+    counted_on = [tweet.retweet_of_id, tweet.in_reply_to_id]
+    lock_rows(Tweet, [pk for pk in counted_on if pk is not None], mode="NO KEY UPDATE")
     tweet = selectors.get_tweet(tweet_id=tweet_id, for_update=True)
     _delete_tweets([tweet])
 
@@ -273,6 +393,11 @@ def _delete_tweets(tweets: Sequence[Tweet]) -> None:
     originals = [tweet.retweet_of_id for tweet in tweets if tweet.retweet_of_id not in (None, *ids)]
     for original_id, count in sorted(Counter(originals).items()):
         Tweet.objects.filter(pk=original_id).update(retweets_count=F("retweets_count") - count)
+    # Nor a deleted reply on the tweet it replies to. Replies to the deleted tweets stay,
+    # with in_reply_to null (SET_NULL), as quotes of them stay with quote_of null.
+    parents = [tweet.in_reply_to_id for tweet in tweets if tweet.in_reply_to_id not in (None, *ids)]
+    for parent_id, count in sorted(Counter(parents).items()):
+        Tweet.objects.filter(pk=parent_id).update(replies_count=F("replies_count") - count)
     _move_user_counters(
         {user_id: {"tweets_count": -count} for user_id, count in Counter(doomed_authors).items()}
     )

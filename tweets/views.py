@@ -13,6 +13,7 @@ from tweets.serializers import (
     CommentCreateInputSerializer,
     CommentSerializer,
     TrendSerializer,
+    TweetContextSerializer,
     TweetCreateInputSerializer,
     TweetSerializer,
     TweetUpdateInputSerializer,
@@ -68,7 +69,12 @@ class TweetViewSet(InputSerializersMixin, TweetListMixin, viewsets.GenericViewSe
     def create(self, request):
         data = validated(TweetCreateInputSerializer, request)
         tweet = services.create_tweet(
-            author=request.user, text=data.get("text", ""), photos=data["photos"]
+            author=request.user,
+            text=data.get("text", ""),
+            photos=data["photos"],
+            alt_texts=data["alt_texts"],
+            in_reply_to_id=data.get("in_reply_to_id"),
+            quote_of_id=data.get("quote_of_id"),
         )
         return self.render_tweet(tweet.pk, status.HTTP_201_CREATED)
 
@@ -105,6 +111,21 @@ class TweetViewSet(InputSerializersMixin, TweetListMixin, viewsets.GenericViewSe
     def retweet(self, request, pk: int):
         toggle = services.retweet if request.method == "POST" else services.undo_retweet
         return self.render_tweet(toggle(user=request.user, tweet_id=pk).pk)
+
+    @extend_schema(responses={200: TweetContextSerializer})
+    @action(detail=True, methods=["get"], permission_classes=[permissions.AllowAny])
+    def context(self, request, pk: int):
+        """The thread around a tweet: its ancestors, root first, and its descendants in
+        thread order (at most 200)."""
+        ancestors, descendants = selectors.get_context(tweet_id=pk, viewer=viewer_of(request))
+        data = {"ancestors": ancestors, "descendants": descendants}
+        return Response(TweetContextSerializer(data, context=self.get_serializer_context()).data)
+
+    @extend_schema(responses={200: TweetSerializer(many=True)})
+    @action(detail=True, methods=["get"], permission_classes=[permissions.AllowAny])
+    def replies(self, request, pk: int):
+        """A tweet's direct replies, oldest first."""
+        return self.tweet_page(selectors.list_replies(tweet_id=pk, viewer=viewer_of(request)))
 
     @extend_schema(methods=["GET"], responses={200: CommentSerializer(many=True)})
     @extend_schema(

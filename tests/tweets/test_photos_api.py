@@ -29,7 +29,8 @@ def test_tweet_with_one_photo(auth_client):
     tweet = Tweet.objects.get()
     photo = TweetPhoto.objects.get(tweet=tweet)
     url = f"http://testserver/media/{photo.image.name}"
-    assert response.json() == tweet_json(tweet, photos=[{"url": url, "width": 64, "height": 48}])
+    photos = [{"url": url, "width": 64, "height": 48, "alt_text": ""}]
+    assert response.json() == tweet_json(tweet, photos=photos)
     assert photo.image.name.startswith("tweets/") and photo.image.name.endswith(".jpg")
     assert open_stored(url).format == "JPEG"
     assert media_files() == [stored_path(url)]

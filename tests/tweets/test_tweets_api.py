@@ -59,6 +59,10 @@ def test_create_text_tweet_answers_201_with_the_whole_tweet(user, auth_client):
         "has_liked": False,
         "has_retweeted": False,
         "retweet_of": None,
+        "in_reply_to_id": None,
+        "conversation_id": tweet.pk,
+        "replies_count": 0,
+        "quote_of": None,
     }
     assert tweet.user == user and tweet.mentions.get() == bob
 
