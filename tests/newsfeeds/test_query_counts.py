@@ -9,6 +9,7 @@ from accounts.models import User
 from friendships.models import Friendship
 from tests.factories import FriendshipFactory, RetweetFactory, TweetFactory, UserFactory
 from tests.newsfeeds.conftest import FEED
+from tweets import services
 
 pytestmark = pytest.mark.django_db
 
@@ -113,3 +114,32 @@ def test_next_page_query_count_is_fixed(reader, make_auth_client, django_assert_
     )
     assert len(response.json()["results"]) == 20
     assert again.json() == response.json()
+
+
+def test_a_feed_page_of_quotes_and_replies_costs_the_same(
+    make_auth_client, django_assert_num_queries
+):
+    """A followed author's quotes (of a friend's tweets with tags and mentions), replies that
+    quote, and retweets of quotes, their nested quotes hydrated with the page: the same
+    queries as any feed page, cold and warm."""
+    reader, author, friend = UserFactory.create_batch(3)
+    for index in range(12):
+        theirs = TweetFactory(user=friend, text=f"#tag{index} @{reader.username}")
+        plain = TweetFactory(user=author)
+        mine = services.create_tweet(author=author, text="q", quote_of_id=theirs.pk)
+        services.create_tweet(author=author, text="r", in_reply_to_id=plain.pk, quote_of_id=mine.pk)
+        RetweetFactory(user=author, retweet_of=mine)
+    FriendshipFactory(follower=reader, followee=author)
+    client = make_auth_client(reader)
+
+    with django_assert_num_queries(cold_queries()):
+        cold = client.get(FEED, {"page_size": 20})
+    with django_assert_num_queries(warm_queries()):
+        warm = client.get(FEED, {"page_size": 20})
+
+    assert warm.json() == cold.json()
+    items = warm.json()["results"]
+    assert len(items) == 20
+    quoting = [item for item in items if item["quote_of"] or item["text"] == ""]
+    assert len(quoting) == 15  # of each 4 items, all but the plain tweet
+    assert all((item["retweet_of"] or item)["quote_of"] for item in quoting)

@@ -109,3 +109,51 @@ def assert_world_is_as_described(world) -> None:
     assert all(t["retweet_of"]["has_retweeted"] for t in retweets)
     assert all(t["has_liked"] and t["hashtags"][0] == "topic" for t in originals)
     assert all(t["mentions"] == ["friend", "viewer"] for t in originals)
+
+
+@pytest.fixture
+def quoting_world(db):
+    """A timeline whose every item quotes, replies or retweets a quote: quotes of tweets
+    with photos, tags and mentions, replies that quote, retweets of quotes, and a quote of
+    a protected account's tweet that nobody else may see."""
+    owner, friend, viewer = (UserFactory(username=name) for name in ("owner", "friend", "viewer"))
+    hidden = UserFactory(username="hidden")
+    secret = TweetFactory(user=hidden, text="secret")
+    for n in range(8):
+        photos = [image_upload("PNG", size=(8, 8))] if n % 2 == 0 else []
+        theirs = TweetFactory(user=friend, text=f"#topic {n} @viewer", photos=photos)
+        quote = services.create_tweet(author=owner, text=f"#topic q{n}", quote_of_id=theirs.pk)
+        services.create_tweet(
+            author=owner, text=f"#topic r{n}", in_reply_to_id=theirs.pk, quote_of_id=quote.pk
+        )
+        friends_quote = services.create_tweet(author=friend, text="fq", quote_of_id=quote.pk)
+        services.retweet(user=owner, tweet_id=friends_quote.pk)
+        services.like_tweet(user=viewer, tweet_id=theirs.pk)
+    services.create_tweet(author=owner, text="#topic of a secret", quote_of_id=secret.pk)
+    hidden.is_protected = True
+    hidden.save(update_fields=["is_protected"])
+    return {"viewer": viewer}
+
+
+def test_a_page_of_quotes_costs_the_same_queries(quoting_world, django_assert_num_queries):
+    """Quotes, replies and retweets of quotes (nested quotes hydrated with the page) cost
+    what the plain lists above cost: EXPECTED, unchanged."""
+    for name in ("timeline", "hashtag"):
+        path = PATHS[name](quoting_world)
+        separator = "&" if "?" in path else "?"
+        for signed_in in (False, True):
+            client = (
+                authenticate(APIClient(), quoting_world["viewer"]) if signed_in else APIClient()
+            )
+            for size in (1, 20):
+                with django_assert_num_queries(EXPECTED[(name, signed_in)]):
+                    response = client.get(f"{path}{separator}page_size={size}")
+                assert len(response.json()["results"]) == size
+
+    client = authenticate(APIClient(), quoting_world["viewer"])
+    results = client.get("/api/v1/users/owner/tweets/?page_size=25").json()["results"]
+    assert results[0]["quote_of"] is None  # the secret's quote: hidden from the viewer
+    quotes = [t["quote_of"] for t in results[1:] if not t["retweet_of"]]
+    assert len(quotes) == 16 and all(quotes)
+    assert any(q["photos"] and q["has_liked"] and q["mentions"] == ["viewer"] for q in quotes)
+    assert all(t["retweet_of"]["quote_of"]["quote_of"] is None for t in results if t["retweet_of"])
