@@ -139,6 +139,8 @@ class TweetCreateInputSerializer(serializers.Serializer):
         required=False,
         default=list,
         help_text="A description of each photo, in photo order (at most one per photo).",
+        # The browsable API's form: one text input per photo.
+        style={"template": "core/browsable/texts.html", "inputs": range(MAX_PHOTOS)},
     )
     in_reply_to_id = serializers.IntegerField(
         required=False, min_value=1, max_value=MAX_KEY, help_text="The tweet this one replies to."

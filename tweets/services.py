@@ -94,7 +94,11 @@ def process_photo(photo) -> ProcessedImage:
 
 
 def _clean_alt_texts(alt_texts: Sequence[str], photos: Sequence) -> list[str]:
-    """One description per photo, in photo order ("" where none was given)."""
+    """One description per photo, in photo order ("" where none was given; blank entries
+    at the end count as none, as a form with one input per possible photo sends them)."""
+    alt_texts = list(alt_texts)
+    while alt_texts and not alt_texts[-1]:
+        alt_texts.pop()
     if len(alt_texts) > len(photos):
         raise FieldValidationError({"alt_texts": ["There are more alt texts than photos."]})
     cleaned = [normalise_text(text or "") for text in alt_texts]

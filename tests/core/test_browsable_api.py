@@ -213,7 +213,13 @@ def test_every_write_form_offers_what_the_operation_accepts(schema, world):
             else:
                 offered[key] = raw_form_fields(text)
     assert offered == documented
-    assert offered["POST /api/v1/tweets/"] == {"text", "photos"}
+    assert offered["POST /api/v1/tweets/"] == {
+        "text",
+        "photos",
+        "alt_texts",
+        "in_reply_to_id",
+        "quote_of_id",
+    }
 
 
 def test_the_tweet_form_takes_several_photos(world):

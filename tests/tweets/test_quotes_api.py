@@ -292,3 +292,11 @@ def test_alt_text_shows_in_lists_nested_quotes_and_the_feed(committed, make_auth
     for items in (feed, listed):
         assert items[0]["quote_of"]["photos"][0]["alt_text"] == "a sunset"
         assert items[1]["photos"][0]["alt_text"] == "a sunset"
+
+
+def test_blank_alt_texts_at_the_end_count_as_none(auth_client):
+    """As the browsable API's form sends them: one input per possible photo."""
+    response = post_photos(auth_client, 1, alt_texts=["a cat", "", ""])
+
+    assert response.status_code == 201
+    assert [p["alt_text"] for p in response.json()["photos"]] == ["a cat"]
