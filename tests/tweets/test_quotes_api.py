@@ -172,17 +172,14 @@ def test_the_quoted_tweet_is_null_for_a_viewer_who_may_not_see_it(alice, bob, bo
 
 
 def test_feed_items_nest_the_quote_and_hide_it_as_the_detail_does(committed, make_auth_client):
-    reader, author, quoted_author = UserFactory.create_batch(3)
+    reader, author, quoted_author, other = UserFactory.create_batch(4)
     FriendshipFactory(follower=reader, followee=author)
     quoted = TweetFactory(user=quoted_author, photos=[image_upload("PNG")])
     with committed():
         quoting = services.create_tweet(author=author, text="q", quote_of_id=quoted.pk)
-        RetweetFactory(
-            user=author,
-            retweet_of=services.create_tweet(
-                author=quoted_author, text="q2", quote_of_id=quoted.pk
-            ),
-        )
+        # The author retweets someone else's quote of the same tweet.
+        others_quote = services.create_tweet(author=other, text="q2", quote_of_id=quoted.pk)
+        RetweetFactory(user=author, retweet_of=others_quote)
     client = make_auth_client(reader)
 
     items = client.get(FEED).json()["results"]
@@ -192,7 +189,8 @@ def test_feed_items_nest_the_quote_and_hide_it_as_the_detail_does(committed, mak
     assert items == again == expected
     assert items[1]["id"] == quoting.pk and items[1]["quote_of"]["id"] == quoted.pk
     assert items[0]["retweet_of"]["quote_of"]["id"] == quoted.pk
-    block(client, quoted_author)
+    with committed():
+        block(client, quoted_author)
     items = client.get(FEED).json()["results"]
     assert [item["quote_of"] for item in items] == [None, None]
     assert items[0]["retweet_of"]["quote_of"] is None
