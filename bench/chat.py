@@ -120,7 +120,9 @@ def measure(args, log_dir: Path) -> dict:
                 acks.append((acked[0][1] - sent) * 1000)
                 delivery.append((arrived[0][1] - sent) * 1000)
                 if n % 50 == 0:
-                    print(f"  {n}/{args.messages}: delivery {summary(delivery)}")
+                    so_far = summary(delivery)
+                    print(f"  {n}/{args.messages}: delivery p50 {so_far['p50_ms']} ms, "
+                          f"p99 {so_far['p99_ms']} ms")  # fmt: skip
             result = {
                 "sockets": args.sockets,
                 "open_seconds": round(opened, 2),
