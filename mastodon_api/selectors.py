@@ -1,9 +1,11 @@
 """The reads only this layer needs; everything else is Chirp's own selectors."""
 
+import hashlib
 from collections.abc import Iterable
 
 from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Lower
+from oauth2_provider.models import get_access_token_model
 
 from accounts.models import User
 from safety.selectors import hide_blocked
@@ -60,3 +62,16 @@ def search_hashtags(*, term: str, limit: int) -> list[str]:
         return []
     names = Hashtag.objects.filter(name__startswith=term).values_list("name", flat=True)
     return sorted(names[:200], key=lambda name: (len(name), name))[:limit]
+
+
+def get_access_token(*, raw: str):
+    """The OAuth access token a raw bearer token is, with its user: the toolkit stores
+    tokens hashed and finds them by this checksum (its own lookup, for the socket, which
+    has no oauthlib request). None when there is none."""
+    checksum = hashlib.sha256(raw.encode("utf-8")).hexdigest()
+    return (
+        get_access_token_model()
+        .objects.select_related("user")
+        .filter(token_checksum=checksum)
+        .first()
+    )

@@ -6,7 +6,6 @@ is restated here: who may see, follow, favourite or reblog what is decided by Ch
 """
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef
 from django.http import JsonResponse
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
@@ -22,21 +21,26 @@ from accounts.serializers import MeUpdateInputSerializer
 from core.exceptions import ApplicationError, FieldValidationError, NotFound
 from friendships import selectors as friendship_selectors
 from friendships import services as friendship_services
-from friendships.models import FollowRequest
 from mastodon_api import entities, oauth, selectors, services
 from mastodon_api.api import MastodonViewSet, instance_root
 from mastodon_api.pagination import Page
+from mastodon_api.rendering import (
+    NOTIFICATION_TYPES,
+    VERBS,
+    AccountRenderMixin,
+    NotificationRenderMixin,
+    StatusRenderMixin,
+    relationships_for,
+)
 from messaging import selectors as messaging_selectors
 from newsfeeds.selectors import list_feed_ids
 from notifications import selectors as notification_selectors
 from notifications import services as notification_services
-from notifications.models import Verb
 from safety import selectors as safety_selectors
 from tweets import selectors as tweet_selectors
 from tweets import services as tweet_services
 from tweets.models import MAX_PHOTOS, TWEET_MAX_LENGTH, Tweet
 from tweets.payloads import render_tweets
-from tweets.serializers import TweetSerializer
 
 
 class Unprocessable(ApplicationError):
@@ -71,67 +75,6 @@ def _list_param(data, name: str) -> list:
         return data.getlist(f"{name}[]") or data.getlist(name)
     value = data.get(name) or data.get(f"{name}[]") or []
     return value if isinstance(value, list) else [value]
-
-
-class AccountRenderMixin:
-    def render_accounts(self, users) -> list[dict]:
-        """Accounts for users of a page, with `last_status_at`: one query."""
-        by_id, _ = selectors.accounts_for(ids=[user.pk for user in users])
-        return [entities.account(by_id[user.pk], self.links) for user in users if user.pk in by_id]
-
-    def relationship_of(self, user_id: int) -> dict:
-        return entities.relationship(_relationships(self.request.user, [user_id])[0])
-
-    def account_page(self, queryset, side: str):
-        page = Page(self.request, max_limit=80)
-        rows = page.rows(queryset)
-        data = self.render_accounts([getattr(row, side) for row in rows])
-        return page.respond(Response(data), page.row_keys)
-
-
-def _relationships(viewer: User, ids: list[int]) -> list[User]:
-    """Users with the viewer's flags (friendships.selectors.annotate_viewer_flags) and
-    `requested_by`, in the order of `ids`; unknown ids left out."""
-    queryset = friendship_selectors.annotate_viewer_flags(
-        User.objects.filter(pk__in=ids, is_active=True), viewer=viewer
-    ).annotate(
-        requested_by=Exists(
-            FollowRequest.objects.filter(requester_id=OuterRef("pk"), target_id=viewer.pk)
-        )
-    )
-    by_id = {user.pk: user for user in queryset}
-    return [by_id[pk] for pk in ids if pk in by_id]
-
-
-class StatusRenderMixin:
-    def render_statuses(self, tweets) -> list[dict]:
-        """Statuses for hydrated tweets (tweets.selectors.hydrate_tweets)."""
-        items = TweetSerializer(tweets, many=True, context={"request": self.request}).data
-        return self.statuses_from_items(items)
-
-    def statuses_from_items(self, items: list[dict]) -> list[dict]:
-        return self.statuses_and_accounts(items)[0]
-
-    def statuses_and_accounts(self, items: list[dict], extra_ids=()) -> tuple[list[dict], dict]:
-        """Statuses from Chirp's rendered tweets, and the accounts by id: the authors, the
-        mentioned accounts and `extra_ids` in one query."""
-        author_ids, names = set(extra_ids), set()
-        for item in items:
-            for shown in (item, item.get("retweet_of")):
-                if shown:
-                    author_ids.add(shown["user"]["id"])
-                    names.update(shown["mentions"])
-        by_id, by_name = selectors.accounts_for(ids=author_ids, usernames=names)
-        viewer_id = self.request.user.pk if self.request.user.is_authenticated else None
-        statuses = [entities.status(item, by_id, by_name, self.links, viewer_id) for item in items]
-        return statuses, by_id
-
-    def status_page(self, queryset):
-        page = Page(self.request)
-        tweets = page.rows(queryset)
-        viewer = self.request.user if self.request.user.is_authenticated else None
-        tweet_selectors.hydrate_tweets(tweets, viewer=viewer)
-        return page.respond(Response(self.render_statuses(tweets)), page.row_keys)
 
 
 # --- apps and OAuth metadata -------------------------------------------------------------
@@ -390,7 +333,7 @@ class AccountViewSet(AccountRenderMixin, StatusRenderMixin, MastodonViewSet):
     @action(detail=False, methods=["get"])
     def relationships(self, request):
         ids = _ids(_list_param(request.query_params, "id"))
-        return Response([entities.relationship(u) for u in _relationships(request.user, ids)])
+        return Response([entities.relationship(u) for u in relationships_for(request.user, ids)])
 
     def _toggle(self, service, pk, **kwargs):
         user = _get_user(pk)
@@ -624,43 +567,12 @@ class TimelineViewSet(StatusRenderMixin, MastodonViewSet):
 
 # --- notifications, search, trends, conversations ----------------------------------------
 
-# Chirp's verbs as Mastodon's notification types. Verbs without a Mastodon type (comments
-# and their likes, messages, an accepted follow request) are left out of the list.
-NOTIFICATION_TYPES = {
-    Verb.FOLLOWED: "follow",
-    Verb.LIKED_TWEET: "favourite",
-    Verb.RETWEETED: "reblog",
-    Verb.MENTIONED: "mention",
-    Verb.FOLLOW_REQUESTED: "follow_request",
-}
-VERBS = {kind: verb for verb, kind in NOTIFICATION_TYPES.items()}
 
-
-class NotificationViewSet(StatusRenderMixin, MastodonViewSet):
+class NotificationViewSet(NotificationRenderMixin, MastodonViewSet):
     """/api/v1/notifications: the list (types mapped), one, dismiss, clear."""
 
     lookup_value_regex = r"\d+"
     scope_area = "notifications"
-
-    def render_notifications(self, notifications) -> list[dict]:
-        """Notifications with their statuses (through the tweet cache) and actors: the
-        actors' accounts in the statuses' one accounts query."""
-        tweet_ids = [n.tweet_id for n in notifications if n.tweet_id]
-        items = render_tweets(tweet_ids, viewer=self.request.user, request=self.request)
-        statuses, accounts = self.statuses_and_accounts(
-            items, extra_ids=[n.actor_id for n in notifications]
-        )
-        by_tweet = {int(status["id"]): status for status in statuses}
-        return [
-            entities.notification(
-                n,
-                NOTIFICATION_TYPES[n.verb],
-                entities.account(accounts[n.actor_id], self.links),
-                by_tweet.get(n.tweet_id),
-            )
-            for n in notifications
-            if n.actor_id in accounts
-        ]
 
     def list(self, request):
         types = set(_list_param(request.query_params, "types")) or set(VERBS)

@@ -79,10 +79,8 @@ class StreamConsumer(AsyncJsonWebsocketConsumer):
         # (daphne's 5 s) must not run out while the token's user is looked up, e.g. while
         # the database pool waits for a database that is away.
         await self.accept()
-        query = parse_qs(self.scope.get("query_string", b"").decode("latin1"))
-        raw = (query.get("token") or [""])[0]
         try:
-            user = await user_for_token(raw) if raw else None
+            user = await self.authenticate()
         except Exception as exc:
             # The database is down: the same "try again later" as REST's 503, without a
             # traceback or the 1011 of a crashed consumer. Anything else is a bug.
@@ -108,6 +106,13 @@ class StreamConsumer(AsyncJsonWebsocketConsumer):
             await self.close(code=TRY_AGAIN_LATER)
             return
         self.group = user_group(user.pk)
+
+    async def authenticate(self) -> User | None:
+        """The socket's user: the `token` query parameter's (an access JWT); None without
+        one or for a bad one. The Mastodon layer's socket takes its own tokens too."""
+        query = parse_qs(self.scope.get("query_string", b"").decode("latin1"))
+        raw = (query.get("token") or [""])[0]
+        return await user_for_token(raw) if raw else None
 
     async def disconnect(self, code: int) -> None:
         if self.group is None:
