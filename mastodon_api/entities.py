@@ -167,12 +167,17 @@ def tag(name: str, links: Links, history: list | None = None) -> dict:
     return entity
 
 
-def status(item: dict, accounts: dict, usernames: dict, links: Links, viewer_id) -> dict:
+def _str_or_none(value) -> str | None:
+    return None if value is None else str(value)
+
+
+def status(item: dict, accounts: dict, usernames: dict, links: Links, reply_authors: dict) -> dict:
     """A Status from Chirp's Tweet as TweetSerializer renders it (`item`), the page's
-    accounts by id and by lower-case username (mastodon_api.selectors.accounts_for)."""
+    accounts by id and by lower-case username (mastodon_api.selectors.accounts_for), and
+    the authors of the tweets replied to ({tweet id: user id})."""
     author = accounts[item["user"]["id"]]
     original = item.get("retweet_of")
-    reblog = status(original, accounts, usernames, links, viewer_id) if original else None
+    reblog = status(original, accounts, usernames, links, reply_authors) if original else None
     mentioned = [usernames[name.lower()] for name in item["mentions"] if name.lower() in usernames]
     content = render_content(
         item["text"],
@@ -218,9 +223,9 @@ def status(item: dict, accounts: dict, usernames: dict, links: Links, viewer_id)
         "emojis": [],
         "reblogs_count": item["retweets_count"],
         "favourites_count": item["likes_count"],
-        "replies_count": 0,
-        "in_reply_to_id": None,
-        "in_reply_to_account_id": None,
+        "replies_count": item.get("replies_count", 0),
+        "in_reply_to_id": _str_or_none(item.get("in_reply_to_id")),
+        "in_reply_to_account_id": _str_or_none(reply_authors.get(item.get("in_reply_to_id"))),
         "reblog": reblog,
         "poll": None,
         "card": None,

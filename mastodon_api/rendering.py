@@ -76,8 +76,17 @@ class StatusRenderMixin:
                     author_ids.add(shown["user"]["id"])
                     names.update(shown["mentions"])
         by_id, by_name = selectors.accounts_for(ids=author_ids, usernames=names)
-        viewer_id = self.request.user.pk if self.request.user.is_authenticated else None
-        statuses = [entities.status(item, by_id, by_name, self.links, viewer_id) for item in items]
+        reply_authors = selectors.authors_of(
+            tweet_ids={
+                shown["in_reply_to_id"]
+                for item in items
+                for shown in (item, item.get("retweet_of"))
+                if shown and shown.get("in_reply_to_id")
+            }
+        )
+        statuses = [
+            entities.status(item, by_id, by_name, self.links, reply_authors) for item in items
+        ]
         return statuses, by_id
 
     def status_page(self, queryset):

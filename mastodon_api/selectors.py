@@ -75,3 +75,11 @@ def get_access_token(*, raw: str):
         .filter(token_checksum=checksum)
         .first()
     )
+
+
+def authors_of(*, tweet_ids: set[int]) -> dict[int, int]:
+    """{tweet id: its author's id} for the tweets a page's statuses reply to: one query,
+    none when the page has no reply."""
+    if not tweet_ids:
+        return {}
+    return dict(Tweet.objects.filter(pk__in=tweet_ids).values_list("pk", "user_id"))

@@ -74,16 +74,31 @@ def take_media(*, user, media_ids: list[int]) -> list[MediaUpload]:
     return [uploads[pk] for pk in media_ids]
 
 
-def post_status(*, author, text: str, media_ids: list[int]):
-    """tweets.services.create_tweet with the uploaded photos; the uploads go once posted
-    (their files after commit). Raises what create_tweet raises."""
+def post_status(
+    *,
+    author,
+    text: str,
+    media_ids: list[int],
+    in_reply_to_id: int | None = None,
+    quote_of_id: int | None = None,
+):
+    """tweets.services.create_tweet with the uploaded photos and their descriptions as alt
+    texts; the uploads go once posted (their files after commit). Raises what
+    create_tweet raises."""
     uploads = take_media(user=author, media_ids=media_ids)
     files = []
     for upload in uploads:
         upload.image.open("rb")
         files.append(upload.image)
     try:
-        tweet = tweet_services.create_tweet(author=author, text=text, photos=files)
+        tweet = tweet_services.create_tweet(
+            author=author,
+            text=text,
+            photos=files,
+            alt_texts=[upload.description for upload in uploads],
+            in_reply_to_id=in_reply_to_id,
+            quote_of_id=quote_of_id,
+        )
     finally:
         for file in files:
             file.close()

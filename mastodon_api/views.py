@@ -435,14 +435,19 @@ class StatusViewSet(AccountRenderMixin, StatusRenderMixin, MastodonViewSet):
 
     def create(self, request):
         data = request.data
-        for unsupported in ("in_reply_to_id", "poll", "quote_id", "scheduled_at"):
+        for unsupported in ("poll", "scheduled_at"):
             if data.get(unsupported) not in (None, ""):
                 raise Unprocessable(f"{unsupported} is not supported by this server.")
         if data.get("visibility") == "direct":
             raise Unprocessable("Direct statuses are not supported: use a conversation.")
         media_ids = _ids(_list_param(data, "media_ids"))
+        reply_to, quote = data.get("in_reply_to_id"), data.get("quote_id")
         tweet = services.post_status(
-            author=request.user, text=str(data.get("status") or ""), media_ids=media_ids
+            author=request.user,
+            text=str(data.get("status") or ""),
+            media_ids=media_ids,
+            in_reply_to_id=_ids([reply_to])[0] if reply_to not in (None, "") else None,
+            quote_of_id=_ids([quote])[0] if quote not in (None, "") else None,
         )
         return self.render_status(tweet.pk)
 
@@ -459,8 +464,12 @@ class StatusViewSet(AccountRenderMixin, StatusRenderMixin, MastodonViewSet):
 
     @action(detail=True, methods=["get"])
     def context(self, request, pk):
-        self.render_status(int(pk))  # visible to the caller, or the same 404 or 403
-        return Response({"ancestors": [], "descendants": []})
+        viewer = request.user if request.user.is_authenticated else None
+        ancestors, descendants = tweet_selectors.get_context(tweet_id=int(pk), viewer=viewer)
+        statuses = self.render_statuses([*ancestors, *descendants])
+        return Response(
+            {"ancestors": statuses[: len(ancestors)], "descendants": statuses[len(ancestors) :]}
+        )
 
     @action(detail=True, methods=["post"], throttle_scope="toggle")
     def favourite(self, request, pk):

@@ -72,6 +72,7 @@ def test_mastodon_py_statuses_timelines_and_notifications(server, tmp_path):
     assert media["description"] == "A blue square"
     posted = alice.status_post("Look at this #blue square", media_ids=[media["id"]])
     assert posted["media_attachments"][0]["meta"]["original"]["width"] == 40
+    assert posted["media_attachments"][0]["description"] == "A blue square"
     assert 'rel="tag"' in posted["content"]
 
     # Carol follows alice, favourites and reblogs; alice hears of all three.
@@ -84,6 +85,12 @@ def test_mastodon_py_statuses_timelines_and_notifications(server, tmp_path):
     # (The demo data gave alice notifications of her own; carol's two come first.)
     types = [n["type"] for n in alice.notifications() if n["account"]["id"] == carol_id]
     assert types[:2] == ["reblog", "favourite"]
+
+    # A reply, and the thread seen from it.
+    reply = carol.status_post("Very blue", in_reply_to_id=posted["id"])
+    assert reply["in_reply_to_id"] == posted["id"]
+    assert [s["id"] for s in carol.status_context(reply["id"])["ancestors"]] == [posted["id"]]
+    carol.status_delete(reply["id"])
 
     # Carol's home timeline, paged through Link headers (Mastodon.py's fetch_next).
     for index in range(3):

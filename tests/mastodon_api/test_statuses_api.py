@@ -8,6 +8,7 @@ import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
+from friendships import services as friendship_services
 from mastodon_api.models import MediaUpload
 from mastodon_api.tasks import purge_media
 from tests.factories import TweetFactory, UserFactory
@@ -16,6 +17,7 @@ from tests.mastodon_api.helpers import ROOT
 from tests.newsfeeds import test_query_counts
 from tests.newsfeeds.test_query_counts import cold_queries, warm_queries
 from tests.tweets.helpers import image_bytes
+from tweets import services as tweet_services
 from tweets.models import Tweet
 
 pytestmark = pytest.mark.django_db
@@ -56,8 +58,9 @@ def test_post_a_status_with_a_photo(erin_client, erin):
     assert [m["username"] for m in status["mentions"]] == ["erin"]
     assert len(status["media_attachments"]) == 1
     assert status["media_attachments"][0]["meta"]["original"]["width"] == 64
+    assert status["media_attachments"][0]["description"] == "A gradient"
     tweet = Tweet.objects.get(pk=status["id"])
-    assert tweet.photos.count() == 1
+    assert tweet.photos.get().alt_text == "A gradient"
 
 
 def test_a_status_cannot_use_someone_elses_media(erin_client, make_auth_client):
@@ -69,12 +72,31 @@ def test_a_status_cannot_use_someone_elses_media(erin_client, make_auth_client):
     assert response.json()["error"] == "Record not found"
 
 
-def test_replies_and_direct_statuses_are_refused(erin_client):
-    tweet = TweetFactory()
-    reply = erin_client.post(
-        f"{ROOT}/api/v1/statuses", {"status": "x", "in_reply_to_id": str(tweet.pk)}
+def test_a_reply_and_its_context(erin_client, erin):
+    tweet = TweetFactory(text="root")
+    response = erin_client.post(
+        f"{ROOT}/api/v1/statuses", {"status": "a reply", "in_reply_to_id": str(tweet.pk)}
     )
-    assert reply.status_code == 422
+    assert response.status_code == 200, response.content
+    reply = response.json()
+    assert reply["in_reply_to_id"] == str(tweet.pk)
+    assert reply["in_reply_to_account_id"] == str(tweet.user_id)
+    root = erin_client.get(f"{ROOT}/api/v1/statuses/{tweet.pk}").json()
+    assert root["replies_count"] == 1
+    context = erin_client.get(f"{ROOT}/api/v1/statuses/{tweet.pk}/context").json()
+    schemas.check(context, schemas.CONTEXT)
+    assert context["ancestors"] == []
+    assert [s["id"] for s in context["descendants"]] == [reply["id"]]
+    above = erin_client.get(f"{ROOT}/api/v1/statuses/{reply['id']}/context").json()
+    assert [s["id"] for s in above["ancestors"]] == [str(tweet.pk)]
+
+
+def test_a_reply_to_a_hidden_status_and_direct_statuses_are_refused(erin_client):
+    hidden = TweetFactory(user=UserFactory(is_protected=True))
+    reply = erin_client.post(
+        f"{ROOT}/api/v1/statuses", {"status": "x", "in_reply_to_id": str(hidden.pk)}
+    )
+    assert reply.status_code == 404
     direct = erin_client.post(f"{ROOT}/api/v1/statuses", {"status": "x", "visibility": "direct"})
     assert direct.status_code == 422
     assert Tweet.objects.filter(text="x").count() == 0
@@ -119,13 +141,6 @@ def test_someone_elses_status_cannot_be_deleted(erin_client):
     tweet = TweetFactory()
     assert erin_client.delete(f"{ROOT}/api/v1/statuses/{tweet.pk}").status_code == 403
     assert Tweet.objects.filter(pk=tweet.pk).exists()
-
-
-def test_context_is_empty_without_replies(erin_client):
-    tweet = TweetFactory()
-    body = erin_client.get(f"{ROOT}/api/v1/statuses/{tweet.pk}/context").json()
-    schemas.check(body, schemas.CONTEXT)
-    assert body == {"ancestors": [], "descendants": []}
 
 
 def test_protected_accounts_statuses_stay_hidden(erin_client):
@@ -208,3 +223,26 @@ def test_a_posted_photo_leaves_no_upload_behind(
         erin_client.post(f"{ROOT}/api/v1/statuses", {"status": "", "media_ids": [media["id"]]})
     assert not MediaUpload.objects.exists()
     assert not path.exists()
+
+
+# A page with replies among its statuses reads their parents' authors too, in one query.
+REPLY_AUTHORS = 1
+
+
+def test_home_timeline_with_replies_costs_one_query_more(
+    make_auth_client, django_assert_num_queries
+):
+    reader, author = UserFactory.create_batch(2)
+    parents = [TweetFactory(user=reader) for _ in range(3)]  # replies to the reader show
+    for parent in parents:
+        tweet_services.create_tweet(author=author, text="a reply", in_reply_to_id=parent.pk)
+    friendship_services.follow_user(follower=reader, username=author.username)
+    client = make_auth_client(reader)
+    with django_assert_num_queries(cold_queries() + ACCOUNTS + REPLY_AUTHORS):
+        cold = client.get(HOME, {"limit": 3})
+    with django_assert_num_queries(warm_queries() + ACCOUNTS + REPLY_AUTHORS):
+        warm = client.get(HOME, {"limit": 3})
+    assert warm.json() == cold.json()
+    assert [s["in_reply_to_account_id"] for s in warm.json()] == [
+        str(parent.user_id) for parent in reversed(parents)
+    ]
