@@ -58,17 +58,18 @@ def participant_ids(*, conversation: Conversation) -> list[int]:
     )
 
 
-def access_participant_ids(*, user: User, conversation_id: int) -> list[int]:
-    """The participants of a conversation the user takes part in, in one query (for socket
-    frames, which need no more); NotFound for any other conversation."""
-    ids = list(
+def access_participant_ids(*, user: User, conversation_id: int) -> tuple[list[int], bool]:
+    """The participants of a conversation the user takes part in, and whether it is a
+    group, in one query (for socket frames, which need no more); NotFound for any other."""
+    rows = list(
         ConversationMember.objects.filter(conversation_id=conversation_id)
         .order_by("user_id")
-        .values_list("user_id", flat=True)
+        .values_list("user_id", "conversation__is_group")
     )
+    ids = [user_id for user_id, _ in rows]
     if user.pk not in ids:
         raise NotFound("No conversation with that id.")
-    return ids
+    return ids, rows[0][1]
 
 
 def get_message_by_client_id(*, sender: User, client_id: str) -> Message | None:

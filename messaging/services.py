@@ -165,7 +165,12 @@ def mark_conversation_read(*, user: User, conversation: Conversation) -> None:
 
 def relay_typing(*, user: User, conversation_id: int) -> None:
     """Tell the other participants' sockets that the user is typing, now. Nothing is
-    stored. Raises NotFound for a conversation the user does not take part in."""
-    participants = selectors.access_participant_ids(user=user, conversation_id=conversation_id)
+    stored. Raises NotFound for a conversation the user does not take part in, Blocked in
+    a one-to-one whose participants block each other (as a message would be)."""
+    participants, is_group = selectors.access_participant_ids(
+        user=user, conversation_id=conversation_id
+    )
     others = [pk for pk in participants if pk != user.pk]
+    if not is_group:
+        ensure_not_blocked(actor=user, other_ids=others)
     send_now(others, typing_event(conversation_id=conversation_id, user=user))

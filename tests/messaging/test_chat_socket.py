@@ -213,6 +213,16 @@ async def test_typing_in_a_conversation_of_others_is_not_found():
     assert await bob_socket.receive_nothing(timeout=0.3)
 
 
+async def test_typing_between_blocked_users_is_not_relayed():
+    alice, bob = await make_user(username="alice"), await make_user(username="bob")
+    conversation = await one_to_one(alice, bob)
+    await database_sync_to_async(Block.objects.create)(blocker=bob, blocked=alice)
+    alice_socket, bob_socket = await connected_stream(alice), await connected_stream(bob)
+    await alice_socket.send_json_to({"type": "typing", "conversation_id": conversation.pk})
+    assert (await alice_socket.receive_json_from(timeout=TIMEOUT))["code"] == "blocked"
+    assert await bob_socket.receive_nothing(timeout=0.3)
+
+
 async def test_read_marks_and_tells_the_others():
     alice, bob = await make_user(username="alice"), await make_user(username="bob")
     conversation = await one_to_one(alice, bob)
