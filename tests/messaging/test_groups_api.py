@@ -4,9 +4,11 @@ whoever left sees nothing newer; blocks apply to whom one may add. Read receipts
 pushes a `read` event to the other participants."""
 
 import pytest
+from django.db import transaction
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from messaging import services
 from messaging.models import Conversation, ConversationMember, Message
 from notifications.models import Notification
 from safety.models import Block
@@ -264,3 +266,24 @@ def test_read_pushes_a_read_event_to_the_others_and_counts_exactly(
     with django_capture_on_commit_callbacks(execute=True):
         carol_client.post(f"{CONVERSATIONS}{group['id']}/read/")
     assert listeners["bob"].events() == []
+
+
+def test_a_read_that_rolls_back_pushes_nothing(
+    alice, bob, carol, alice_client, django_capture_on_commit_callbacks
+):
+    group = create_group(alice_client, ["bob", "carol"])
+    alice_client.post(f"{CONVERSATIONS}{group['id']}/messages/", {"text": "read me"})
+    conversation = Conversation.objects.get(pk=group["id"])
+    alice_listener = StreamListener(alice.pk)
+    with (
+        django_capture_on_commit_callbacks(execute=True),
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        services.mark_conversation_read(user=bob, conversation=conversation)
+        raise RuntimeError("the surrounding work failed")
+    assert alice_listener.events() == []
+    assert (
+        ConversationMember.objects.get(conversation=conversation, user=bob).last_read_message_id
+        == 0
+    )
