@@ -2,7 +2,7 @@
 some clients add it). config/urls.py mounts them under MASTODON_PREFIX, and
 config/mastodon_host_urls.py at the root of MASTODON_HOST."""
 
-from django.urls import path, re_path
+from django.urls import re_path
 
 from core.routers import Router
 from mastodon_api import oauth, views
@@ -34,9 +34,9 @@ router.register("api/v1/trends", views.TrendViewSet, basename="mastodon-trend")
 router.register("api/v1/conversations", views.ConversationViewSet, basename="mastodon-conversation")
 
 urlpatterns = [
-    path("oauth/authorize", oauth.AuthorizeView.as_view(), name="mastodon-authorize"),
-    path("oauth/token", oauth.MastodonTokenView.as_view(), name="mastodon-token"),
-    path("oauth/revoke", oauth.MastodonRevokeView.as_view(), name="mastodon-revoke"),
+    re_path(r"^oauth/authorize/?$", oauth.AuthorizeView.as_view(), name="mastodon-authorize"),
+    re_path(r"^oauth/token/?$", oauth.MastodonTokenView.as_view(), name="mastodon-token"),
+    re_path(r"^oauth/revoke/?$", oauth.MastodonRevokeView.as_view(), name="mastodon-revoke"),
     re_path(
         r"^\.well-known/oauth-authorization-server/?$",
         views.authorization_server,

@@ -1,6 +1,8 @@
 """A live server and real clients for the Mastodon layer: authorizing an app the way a
 browser does (login page, consent page, code + PKCE) against a server started by the test."""
 
+import re
+
 import requests
 from mastodon import Mastodon
 
@@ -24,8 +26,22 @@ def base_url(server) -> str:
 
 def browser_authorize(server, client_id: str, username: str, *, challenge: str | None) -> str:
     """What a person does in the browser: open the authorize URL, log in, allow. The code."""
-    browser = requests.Session()
     url = server.http + authorize_url(client_id, challenge, " ".join(SCOPES))
+    response = log_in_and_allow(url, username)
+    assert response.status_code == 302, response.text[:500]
+    return code_from(response.headers["Location"])
+
+
+def oob_code(url: str, username: str) -> str:
+    """The same for an app whose redirect URI is `urn:ietf:wg:oauth:2.0:oob`: the code is
+    shown on the page, for the person to paste into the app."""
+    response = log_in_and_allow(url, username)
+    assert response.status_code == 200, response.text[:500]
+    return re.search(r'id="code"[^>]*value="([^"]+)"', response.text).group(1)
+
+
+def log_in_and_allow(url: str, username: str) -> requests.Response:
+    browser = requests.Session()
     response = browser.get(url, timeout=30)  # redirected to the login page
     assert "/api-auth/login/" in response.url, response.url
     form = hidden_fields(response.text)
@@ -37,15 +53,13 @@ def browser_authorize(server, client_id: str, username: str, *, challenge: str |
     )
     assert response.status_code == 200 and "Authorize" in response.text, response.text[:500]
     form = hidden_fields(response.text)
-    response = browser.post(
+    return browser.post(
         response.url,
         {**form, "allow": "Authorize"},
         headers={"Referer": response.url},
         allow_redirects=False,
         timeout=30,
     )
-    assert response.status_code == 302, response.text[:500]
-    return code_from(response.headers["Location"])
 
 
 def pkce_client(server, username: str, app_name: str = "Chirp tests") -> Mastodon:
