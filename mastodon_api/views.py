@@ -423,6 +423,8 @@ class StatusViewSet(AccountRenderMixin, StatusRenderMixin, MastodonViewSet):
     scope_areas = {"favourite": "favourites", "unfavourite": "favourites"}
     throttle_scope = "post"
     PUBLIC = {"retrieve", "context", "favourited_by", "reblogged_by"}
+    # PUT edits a status (Mastodon's verb for it); Chirp's PATCH is not Mastodon's.
+    http_method_names = ["get", "post", "put", "delete", "head", "options"]
 
     @property
     def user_required(self) -> bool:
@@ -453,6 +455,19 @@ class StatusViewSet(AccountRenderMixin, StatusRenderMixin, MastodonViewSet):
 
     def retrieve(self, request, pk):
         return self.render_status(int(pk))
+
+    def update(self, request, pk):
+        """PUT: edit the text (tweets.services.edit_tweet: the author, within Chirp's
+        edit rules). Media and polls cannot change."""
+        text = str(request.data.get("status") or "")
+        tweet = tweet_services.edit_tweet(editor=request.user, tweet_id=int(pk), text=text)
+        return self.render_status(tweet.pk)
+
+    @action(detail=True, methods=["get"])
+    def source(self, request, pk):
+        """The text as written, for an edit form (Mastodon's StatusSource)."""
+        tweet = tweet_selectors.get_tweet_for_display(tweet_id=int(pk), viewer=request.user)
+        return Response({"id": str(tweet.pk), "text": tweet.text, "spoiler_text": ""})
 
     def destroy(self, request, pk):
         """Mastodon answers the deleted status with its `text` (delete and redraft)."""

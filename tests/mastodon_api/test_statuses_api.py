@@ -246,3 +246,21 @@ def test_home_timeline_with_replies_costs_one_query_more(
     assert [s["in_reply_to_account_id"] for s in warm.json()] == [
         str(parent.user_id) for parent in reversed(parents)
     ]
+
+
+def test_edit_a_status_and_read_its_source(erin_client, erin):
+    tweet = TweetFactory(user=erin, text="first #draft")
+    url = f"{ROOT}/api/v1/statuses/{tweet.pk}"
+    source = erin_client.get(f"{url}/source").json()
+    assert source == {"id": str(tweet.pk), "text": "first #draft", "spoiler_text": ""}
+    edited = erin_client.put(url, {"status": "second #take"})
+    assert edited.status_code == 200, edited.content
+    assert edited.json()["edited_at"] is not None
+    assert [tag["name"] for tag in edited.json()["tags"]] == ["take"]
+
+
+def test_someone_elses_status_cannot_be_edited(erin_client):
+    tweet = TweetFactory(text="theirs")
+    assert erin_client.put(f"{ROOT}/api/v1/statuses/{tweet.pk}", {"status": "x"}).status_code == 403
+    tweet.refresh_from_db()
+    assert tweet.text == "theirs"
