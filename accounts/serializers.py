@@ -1,5 +1,5 @@
 from collections.abc import Callable
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from django.contrib.auth.password_validation import password_validators_help_text_html
 from drf_spectacular.utils import extend_schema_field
@@ -40,6 +40,16 @@ class ProfileSerializer(UserSummarySerializer):
     blocked_by = serializers.BooleanField(read_only=True, default=False)
     is_muting = serializers.BooleanField(read_only=True, default=False)
     follow_requested = serializers.BooleanField(read_only=True, default=False)
+    pinned_tweet = serializers.SerializerMethodField()
+
+    # The pinned tweet is a Tweet as the viewer sees it, which the tweets app reads and
+    # renders; that app sits above accounts (docs/architecture.md, layers), so it plugs its
+    # renderer in here when Django starts (TweetsConfig.ready) instead of accounts
+    # importing it. It takes the profile's user, the viewer (None: anonymous) and the
+    # request (absolute URLs) and answers a Tweet's JSON or None.
+    pinned_tweet_renderer: ClassVar[Callable[[User, User | None, Any], dict | None]] = staticmethod(
+        lambda user, viewer, request: None
+    )
 
     class Meta(UserSummarySerializer.Meta):
         fields = (
@@ -58,8 +68,29 @@ class ProfileSerializer(UserSummarySerializer):
             "blocked_by",
             "is_muting",
             "follow_requested",
+            "pinned_tweet",
         )
         read_only_fields = fields
+
+    @extend_schema_field(
+        {
+            "allOf": [{"$ref": "#/components/schemas/Tweet"}],
+            "nullable": True,
+            "readOnly": True,
+            "description": "The tweet the user pinned to their profile, as the viewer sees "
+            "it; null when there is none or the viewer may not see it.",
+        }
+    )
+    def get_pinned_tweet(self, user: User) -> dict | None:
+        return self.pinned_tweet_renderer(
+            user, self.pinned_tweet_viewer(user), self.context.get("request")
+        )
+
+    def pinned_tweet_viewer(self, user: User) -> User | None:
+        request = self.context.get("request")
+        if request is None or not request.user.is_authenticated:
+            return None
+        return request.user
 
 
 class MeSerializer(ProfileSerializer):
@@ -73,6 +104,11 @@ class MeSerializer(ProfileSerializer):
     class Meta(ProfileSerializer.Meta):
         fields = (*ProfileSerializer.Meta.fields, "email", "email_verified", "facebook_connected")
         read_only_fields = fields
+
+    def pinned_tweet_viewer(self, user: User) -> User:
+        # Me is the user's own view, also in the answers of signup and login, which come
+        # to an anonymous request: their pinned tweet is theirs to see, protected or not.
+        return user
 
     def get_facebook_connected(self, user: User) -> bool:
         return self.facebook_connected_check(user)

@@ -476,6 +476,10 @@ TWEET_PHOTO_MAX_BYTES = env.int("TWEET_PHOTO_MAX_BYTES", default=5 * 1024 * 1024
 TWEET_PHOTO_MAX_PIXELS = env.int("TWEET_PHOTO_MAX_PIXELS", default=40_000_000)
 # Stored photos are scaled down to fit this many pixels on their longest side.
 TWEET_PHOTO_MAX_SIDE = env.int("TWEET_PHOTO_MAX_SIDE", default=4096)
+# A tweet's text may be edited this many seconds after posting, at most this many times
+# (then 403 edit_window_closed): a tweet cannot be rewritten after it spread.
+TWEET_EDIT_WINDOW_SECONDS = env.int("TWEET_EDIT_WINDOW_SECONDS", default=3600)
+TWEET_EDIT_LIMIT = env.int("TWEET_EDIT_LIMIT", default=5)
 # Seconds a tweet's rendering stays in the Redis tweet cache (tweets.payloads). Entries are
 # checked against the tweet's row on every read, so this bounds memory, not staleness.
 TWEET_CACHE_TTL = env.int("TWEET_CACHE_TTL", default=3600)

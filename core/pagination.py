@@ -96,6 +96,16 @@ class CursorPagination(pagination.CursorPagination):
         self.start(request, [models.PositiveBigIntegerField()])
         return self.take(fetch(self.cursor, self.page_size + 1), key=lambda key: (key,))
 
+    def first_page(self, queryset: QuerySet, request: Request, *, url: str, size: int) -> list:
+        """The first `size` items of a list served at `url` (another path than this
+        request's: a tweet's detail carries its first comments), with `get_next_link()`
+        pointing into that list. The request's own cursor and page size are not read."""
+        ordering = self.get_ordering(request, queryset, None)
+        names = [column.removeprefix("-") for column in ordering]
+        self.request, self.base_url, self.page_size, self.cursor = request, url, size, None
+        rows = list(keyset(queryset, ordering, None)[: size + 1])
+        return self.take(rows, key=lambda row: tuple(getattr(row, name) for name in names))
+
     def start(self, request: Request, fields: Sequence[models.Field]) -> None:
         self.request = request
         self.base_url = request.build_absolute_uri()

@@ -2,13 +2,14 @@
 
 from collections.abc import Callable
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 
 from accounts.models import User
 from accounts.selectors import get_active_user, list_users
 from core.exceptions import NotFound
 from friendships.models import FollowRequest, Friendship
 from safety.selectors import annotate_relation_flags, hide_blocked
+from tweets.models import Pin
 
 
 def annotate_viewer_flags(queryset: QuerySet, *, viewer: User | None) -> QuerySet:
@@ -34,8 +35,12 @@ def annotate_viewer_flags(queryset: QuerySet, *, viewer: User | None) -> QuerySe
 
 
 def get_profile(*, username: str, viewer: User | None) -> User:
-    """One active user by username (any case), with the viewer's flags. NotFound otherwise."""
+    """One active user by username (any case), with the viewer's flags and the id of their
+    pinned tweet (`pinned_tweet_id`, in the same query: a profile with no pin costs no
+    more). NotFound otherwise."""
     queryset = annotate_viewer_flags(User.objects.filter(is_active=True), viewer=viewer)
+    pins = Pin.objects.filter(user_id=OuterRef("pk")).values("tweet_id")
+    queryset = queryset.annotate(pinned_tweet_id=Subquery(pins[:1]))
     user = queryset.filter(username__iexact=username).first()
     if user is None:
         raise NotFound("No user with that username.")

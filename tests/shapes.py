@@ -14,6 +14,7 @@ __all__ = [
     "ANY",
     "comment_json",
     "cursor",
+    "detail_json",
     "error",
     "iso",
     "me_json",
@@ -58,6 +59,7 @@ def profile_json(user, **overrides: Any) -> dict[str, Any]:
         "blocked_by": False,
         "is_muting": False,
         "follow_requested": False,
+        "pinned_tweet": None,
     }
     return {**body, **overrides}
 
@@ -90,13 +92,25 @@ def tweet_json(tweet, **overrides: Any) -> dict[str, Any]:
         "comments_count": tweet.comments_count,
         "has_liked": False,
         "has_retweeted": False,
+        "is_bookmarked": False,
         "retweet_of": None,
         "in_reply_to_id": tweet.in_reply_to_id,
         "conversation_id": tweet.conversation_id or tweet.pk,
         "replies_count": tweet.replies_count,
         "quote_of": None,
+        "edit_count": tweet.edit_count,
     }
     return {**body, **overrides}
+
+
+def detail_json(tweet, *, comments: list | tuple = (), comments_next=None, **overrides: Any):
+    """GET /tweets/{id}/: the tweet (tweet_json, with `overrides`) and the first page of its
+    comments (comment_json of each) with the link to the next."""
+    return {
+        **tweet_json(tweet, **overrides),
+        "comments": list(comments),
+        "comments_next": comments_next,
+    }
 
 
 def comment_json(comment, **overrides: Any) -> dict[str, Any]:

@@ -7,13 +7,37 @@ from django.contrib import admin
 from core.admin import ReadOnlyAdmin
 from core.exceptions import NotFound
 from tweets import services
-from tweets.models import Comment, Hashtag, Like, Mention, Trend, Tweet, TweetHashtag, TweetPhoto
+from tweets.models import (
+    Bookmark,
+    Comment,
+    Hashtag,
+    Like,
+    Mention,
+    Pin,
+    Trend,
+    Tweet,
+    TweetEdit,
+    TweetHashtag,
+    TweetPhoto,
+)
 
 
 class TweetPhotoInline(admin.TabularInline):
     model = TweetPhoto
     extra = 0
     readonly_fields = ("image", "width", "height", "position")
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class TweetEditInline(admin.TabularInline):
+    """The texts the tweet had before its edits (history is written by the edit service)."""
+
+    model = TweetEdit
+    extra = 0
+    readonly_fields = ("text", "edited_at")
     can_delete = False
 
     def has_add_permission(self, request, obj=None) -> bool:
@@ -43,10 +67,11 @@ class TweetAdmin(admin.ModelAdmin):
         "comments_count",
         "created_at",
         "edited_at",
+        "edit_count",
     )
     # retweet_of is shown (its __str__) on every row: join it, or each row costs a query.
     list_select_related = ("user", "retweet_of")
-    inlines = [TweetPhotoInline]
+    inlines = [TweetPhotoInline, TweetEditInline]
 
     @admin.display(description="text")
     def short_text(self, tweet: Tweet) -> str:
@@ -146,3 +171,21 @@ class MentionAdmin(ReadOnlyAdmin):
     list_display = ("id", "tweet", "user")
     raw_id_fields = ("tweet", "user")
     list_select_related = ("user",)
+
+
+@admin.register(TweetEdit)
+class TweetEditAdmin(ReadOnlyAdmin):
+    list_display = ("id", "tweet", "edited_at", "text")
+    raw_id_fields = ("tweet",)
+
+
+@admin.register(Bookmark)
+class BookmarkAdmin(ReadOnlyAdmin):
+    list_display = ("id", "user", "tweet", "created_at")
+    raw_id_fields = ("user", "tweet")
+
+
+@admin.register(Pin)
+class PinAdmin(ReadOnlyAdmin):
+    list_display = ("id", "user", "tweet", "created_at")
+    raw_id_fields = ("user", "tweet")

@@ -84,6 +84,8 @@ class Tweet(models.Model):
     retweets_count = models.PositiveIntegerField(default=0)
     comments_count = models.PositiveIntegerField(default=0)
     replies_count = models.PositiveIntegerField(default=0)
+    # How many times the text was edited: the rows of TweetEdit it has.
+    edit_count = models.PositiveSmallIntegerField(default=0)
 
     hashtags = models.ManyToManyField(Hashtag, through="TweetHashtag", related_name="tweets")
     mentions = models.ManyToManyField(
@@ -154,6 +156,24 @@ class TweetPhoto(models.Model):
 
     def __str__(self) -> str:
         return self.image.name
+
+
+class TweetEdit(models.Model):
+    """A text a tweet had before an edit, and since when it had it (`edited_at`: its
+    creation for the first text). The current text is the tweet's own."""
+
+    tweet = models.ForeignKey(Tweet, on_delete=models.CASCADE, related_name="edits")
+    text = models.CharField(max_length=TWEET_MAX_LENGTH, blank=True)
+    edited_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [
+            # A tweet's history, newest first.
+            models.Index(fields=["tweet", "-id"], name="tweets_edit_tweet_id_desc"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.tweet_id} before {self.pk}: {self.text[:40]}"
 
 
 class TweetHashtag(models.Model):
@@ -256,3 +276,38 @@ class Trend(models.Model):
 
     def __str__(self) -> str:
         return f"{self.rank}. #{self.hashtag} ({self.tweets_count})"
+
+
+class Bookmark(models.Model):
+    """A tweet the user saved for later: private (nobody is told, nothing is counted), once
+    per user and tweet, always an original (bookmarking a retweet saves its original)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    tweet = models.ForeignKey(Tweet, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "tweet"], name="tweets_bookmark_uniq"),
+        ]
+        indexes = [
+            # The user's bookmarks, most recently bookmarked first (ids follow creation).
+            models.Index(fields=["user", "-id"], name="tweets_bookmark_user_id_desc"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} saved {self.tweet_id}"
+
+
+class Pin(models.Model):
+    """The one tweet a user shows on top of their profile (`pinned_tweet`): one of their
+    own, not a retweet. Pinning another replaces it; deleting the tweet removes the pin."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="pin"
+    )
+    tweet = models.ForeignKey(Tweet, on_delete=models.CASCADE, related_name="pins")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.user_id} pinned {self.tweet_id}"

@@ -5,9 +5,9 @@ TweetSerializer's output for a tweet is split in two:
 
 - what changes with every like or differs per viewer is read fresh for every page, in
   one query over the page's tweets, the originals they retweet and the tweets they quote
-  (joined): the counters, the thread ids, the viewer's `has_liked` and `has_retweeted`,
-  whether the viewer may see the quoted tweet, and the fields the rest is rendered from
-  (text, creation and edit times, the author's id, username, display name and avatar);
+  (joined): the counters, the thread ids, the viewer's `has_liked`, `has_retweeted` and
+  `is_bookmarked`, whether the viewer may see the quoted tweet, and the fields the rest is
+  rendered from (text, creation and edit times, edit count, the author's id, username, display name and avatar);
 - the rest (the author's summary, photos, hashtags, mentions, the formatting) is cached in
   Redis per tweet, `<KEY_PREFIX>:tweet:<id>`, with a stamp: a digest of the fields it was
   rendered from and of the request's scheme and host (URLs are absolute). An entry whose
@@ -40,7 +40,7 @@ from accounts.models import User
 from core.redis import get_redis, key_prefix
 from friendships.models import Friendship
 from safety.models import Block
-from tweets.models import Like, Mention, Tweet, TweetHashtag, TweetPhoto
+from tweets.models import Bookmark, Like, Mention, Tweet, TweetHashtag, TweetPhoto
 from tweets.serializers import OriginalTweetSerializer
 
 logger = logging.getLogger(__name__)
@@ -55,13 +55,16 @@ RENDERED_FROM = (
     "text",
     "created_at",
     "edited_at",
+    "edit_count",
 )
 COUNTERS = ("likes_count", "retweets_count", "comments_count", "replies_count")
 # A reply's in_reply_to_id turns null when the tweet it replies to is deleted: read fresh.
 THREAD = ("in_reply_to_id", "conversation_id")
 FIELDS = (*RENDERED_FROM, *COUNTERS, *THREAD)
+# The reader's flags, read fresh, in this order (the EXISTS of _fresh_rows).
+VIEWER_FLAGS = ("has_liked", "has_retweeted", "is_bookmarked")
 # Per row: the tweet, a retweet's original, and the tweet quoted (by the tweet, or by the
-# original: a retweet quotes nothing), each as FIELDS and the viewer's two flags.
+# original: a retweet quotes nothing), each as FIELDS and the viewer's flags.
 ALIASES = (("t", "u"), ("o", "ou"), ("q", "qu"))
 
 
@@ -97,29 +100,31 @@ def _fresh_rows(
     """Each tweet's fresh fields, a retweet's original's, and the quoted tweet's when the
     viewer may see it (tweets.selectors.may_see_quote): one query.
 
-    Written as SQL because the ORM's compilation of this query (four self-joins, six
+    Written as SQL because the ORM's compilation of this query (four self-joins, eleven
     EXISTS) costs about 2 ms of CPU per page, several times what the database spends on
-    it; every page pays it. The EXISTS are answered by the partial unique indexes (user,
-    tweet) of likes and (user, retweet_of) of tweets, the unique (follower, followee) of
+    it; every page pays it. The EXISTS are answered by the unique indexes (user, tweet) of
+    likes and bookmarks and (user, retweet_of) of tweets, the unique (follower, followee) of
     follows and (blocker, blocked) of blocks."""
     if not tweet_ids:
         return {}
     # Only table names and aliases are formatted in; every value is a parameter.
     tweets, users, likes = Tweet._meta.db_table, User._meta.db_table, Like._meta.db_table
     follows, blocks = Friendship._meta.db_table, Block._meta.db_table
+    bookmarks = Bookmark._meta.db_table
 
     def columns(alias: str, user: str) -> str:
         return (
             f"{alias}.id, {alias}.user_id, {user}.username, {user}.display_name, "
             f"{user}.avatar, {alias}.text, {alias}.created_at, {alias}.edited_at, "
-            f"{alias}.likes_count, {alias}.retweets_count, {alias}.comments_count, "
+            f"{alias}.edit_count, {alias}.likes_count, {alias}.retweets_count, {alias}.comments_count, "
             f"{alias}.replies_count, {alias}.in_reply_to_id, {alias}.conversation_id"
         )
 
     def flags(tweet: str) -> str:
         return (
             f"EXISTS (SELECT 1 FROM {likes} l WHERE l.user_id = %s AND l.tweet_id = {tweet}), "  # noqa: S608
-            f"EXISTS (SELECT 1 FROM {tweets} r WHERE r.user_id = %s AND r.retweet_of_id = {tweet})"
+            f"EXISTS (SELECT 1 FROM {tweets} r WHERE r.user_id = %s AND r.retweet_of_id = {tweet}), "
+            f"EXISTS (SELECT 1 FROM {bookmarks} b WHERE b.user_id = %s AND b.tweet_id = {tweet})"
         )
 
     # may_see_quote, written out: the quoted author is not protected, or is the viewer,
@@ -142,16 +147,20 @@ def _fresh_rows(
     )
     viewer_id = viewer.pk if viewer.is_authenticated else None  # = NULL: never true
     with connection.cursor() as cursor:
-        cursor.execute(sql, [viewer_id] * 10 + list(tweet_ids))
+        # Each part's flags, then the four of quote_visible.
+        cursor.execute(sql, [viewer_id] * (len(ALIASES) * len(VIEWER_FLAGS) + 4) + list(tweet_ids))
         found = cursor.fetchall()
-    width, parts = len(FIELDS), len(ALIASES)
+    width, parts, count = len(FIELDS), len(ALIASES), len(VIEWER_FLAGS)
     rows = {}
     for values in found:
         flag_values = values[parts * width :]
         own, original, quoted = (
             None
             if values[index * width] is None
-            else _row(values[index * width : (index + 1) * width], flag_values[2 * index :][:2])
+            else _row(
+                values[index * width : (index + 1) * width],
+                flag_values[count * index : count * (index + 1)],
+            )
             for index in range(parts)
         )
         if not flag_values[-1]:
@@ -165,7 +174,7 @@ def _row(values: Sequence, flags: Sequence) -> dict:
     for name in ("created_at", "edited_at"):
         row[name] = _aware(row[name])
     row["conversation_id"] = row["conversation_id"] or row["id"]
-    row["has_liked"], row["has_retweeted"] = bool(flags[0]), bool(flags[1])
+    row.update(zip(VIEWER_FLAGS, map(bool, flags), strict=True))
     return row
 
 
@@ -179,7 +188,7 @@ def _aware(value: datetime | None) -> datetime | None:
 
 def _with_fresh(rendered: dict, row: dict) -> dict:
     item = dict(rendered)  # a copy: one original may be shown twice on a page
-    for name in (*COUNTERS, *THREAD, "has_liked", "has_retweeted"):
+    for name in (*COUNTERS, *THREAD, *VIEWER_FLAGS):
         item[name] = row[name]
     return item
 
@@ -256,6 +265,7 @@ def _render(rows: list[dict], request: Request) -> dict[int, dict]:
             text=row["text"],
             created_at=row["created_at"],
             edited_at=row["edited_at"],
+            edit_count=row["edit_count"],
             **{name: row[name] for name in (*COUNTERS, *THREAD)},
         )
         tweet.user = User(
@@ -267,7 +277,8 @@ def _render(rows: list[dict], request: Request) -> dict[int, dict]:
         tweet.photo_list = photos[tweet.pk]
         tweet.hashtag_names = hashtags[tweet.pk]
         tweet.mention_names = mentions[tweet.pk]
-        tweet.has_liked = tweet.has_retweeted = False  # per viewer: set on every read
+        # Per viewer: set on every read.
+        tweet.has_liked = tweet.has_retweeted = tweet.is_bookmarked = False
         tweets.append(tweet)
     data = OriginalTweetSerializer(tweets, many=True, context={"request": request}).data
     return {tweet.pk: dict(item) for tweet, item in zip(tweets, data, strict=True)}

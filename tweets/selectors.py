@@ -3,7 +3,7 @@
 A page of tweets costs a fixed number of queries whatever its size: one for the page
 (authors, retweeted originals and quoted tweets joined in, with whether the viewer may see
 each quoted tweet), then one each for photos, hashtags and mentions of every tweet on it,
-and, for a signed-in viewer, one each for their likes and retweets among them. The
+and, for a signed-in viewer, one for their likes, retweets and bookmarks among them. The
 newsfeed renders its pages in tweets.payloads, to the same output.
 """
 
@@ -12,7 +12,17 @@ from collections.abc import Iterable, Sequence
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchVector
-from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet, Value
+from django.db.models import (
+    BooleanField,
+    CharField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+)
 
 from accounts.models import User
 from core.exceptions import NotFound
@@ -20,11 +30,13 @@ from friendships.selectors import can_see_tweets_of
 from safety.exceptions import Blocked
 from safety.selectors import blocked_either_way, hide_blocked
 from tweets.models import (
+    Bookmark,
     Comment,
     Like,
     Mention,
     Trend,
     Tweet,
+    TweetEdit,
     TweetHashtag,
     TweetPhoto,
     thread_ids,
@@ -136,12 +148,44 @@ def access_original(*, tweet_id: int, viewer: User | None) -> Tweet:
 def get_tweet_for_display(*, tweet_id: int, viewer: User | None) -> Tweet:
     """One tweet, hydrated. Raises NotFound, or Blocked when the viewer and its author (or
     the original's author, for a retweet) block each other."""
+    tweet = access_tweet(tweet_id=tweet_id, viewer=viewer)
+    hydrate_tweets([tweet], viewer=viewer)
+    return tweet
+
+
+def access_tweet(*, tweet_id: int, viewer: User | None) -> Tweet:
+    """The tweet itself (a retweet stays a retweet), as lists render it (`displayed`), if
+    the viewer may see it: NotFound or Blocked as get_tweet_for_display. One query."""
     queryset = displayed(Tweet.objects.filter(pk=tweet_id), viewer=viewer)
     tweet = with_block_flags(queryset, viewer=viewer).first()
     if tweet is None or not tweet.visible:
         raise NotFound("No tweet with that id.")
     if tweet.blocks_author or tweet.blocks_original:
         raise Blocked()
+    return tweet
+
+
+def list_tweet_versions(*, tweet_id: int, viewer: User | None) -> list[dict]:
+    """A tweet's texts, newest first, each with when it was set (`edited_at`; the tweet's
+    creation for its first text): the current text first, then those its edits replaced.
+    Raises as get_tweet_for_display. Two queries."""
+    tweet = access_tweet(tweet_id=tweet_id, viewer=viewer)
+    current = {"text": tweet.text, "edited_at": tweet.edited_at or tweet.created_at}
+    earlier = TweetEdit.objects.filter(tweet_id=tweet.pk).order_by("-id")
+    return [current, *earlier.values("text", "edited_at")]
+
+
+def get_pinned_tweet(*, owner: User, viewer: User | None) -> Tweet | None:
+    """The owner's pinned tweet, hydrated for the viewer; None when there is none or the
+    viewer may not see it (a protected account, a block either way). One query when
+    nothing is pinned, none when the profile's own query annotated `pinned_tweet_id`
+    (friendships.selectors.get_profile); a fixed number more otherwise."""
+    if getattr(owner, "pinned_tweet_id", ...) is None:
+        return None
+    queryset = displayed(Tweet.objects.filter(pins__user_id=owner.pk), viewer=viewer)
+    tweet = with_block_flags(queryset, viewer=viewer).first()
+    if tweet is None or not tweet.visible or tweet.blocks_author:
+        return None
     hydrate_tweets([tweet], viewer=viewer)
     return tweet
 
@@ -248,6 +292,31 @@ def list_user_tweets(*, username: str, viewer: User | None) -> QuerySet:
     return hide_blocked(queryset, viewer=viewer, fields=["retweet_of__user_id"]).order_by("-id")
 
 
+def list_bookmarks(*, user: User) -> QuerySet:
+    """The user's bookmarks, most recently bookmarked first, with their tweets joined as
+    lists render them (`quote_shown` annotated on the bookmark; bookmarked_tweets moves it
+    to the tweet); without tweets the user may no longer see (protected since, or a block
+    either way), which come back if that changes. One query a page."""
+    related = [f"tweet__{path}" for path in TWEET_RELATED]
+    queryset = Bookmark.objects.filter(user=user).select_related("tweet", *related)
+    queryset = queryset.filter(can_see_tweets_of(user, "tweet__user")).annotate(
+        quote_shown=ExpressionWrapper(
+            may_see_quote(user, "tweet__quote_of"), output_field=BooleanField()
+        )
+    )
+    return hide_blocked(queryset, viewer=user, fields=["tweet__user_id"]).order_by("-id")
+
+
+def bookmarked_tweets(bookmarks: Iterable[Bookmark], *, viewer: User) -> list[Tweet]:
+    """The tweets of a page of list_bookmarks, hydrated."""
+    tweets = []
+    for bookmark in bookmarks:
+        bookmark.tweet.quote_shown = bookmark.quote_shown
+        tweets.append(bookmark.tweet)
+    hydrate_tweets(tweets, viewer=viewer)
+    return tweets
+
+
 def list_likes(*, tweet_id: int, viewer: User | None) -> QuerySet:
     """Likes of a tweet with their users, most recent first, without users who block the
     viewer or whom the viewer blocks. Raises as access_original does."""
@@ -261,7 +330,12 @@ def list_comments(*, tweet_id: int, viewer: User | None) -> QuerySet:
     users who block the viewer or whom the viewer blocks. Raises as access_original
     does."""
     tweet = access_original(tweet_id=tweet_id, viewer=viewer)
-    queryset = Comment.objects.filter(tweet=tweet).select_related("user").order_by("id")
+    return comments_of(tweet, viewer=viewer)
+
+
+def comments_of(original: Tweet, *, viewer: User | None) -> QuerySet:
+    """list_comments for a tweet the caller already checked the viewer may see."""
+    queryset = Comment.objects.filter(tweet=original).select_related("user").order_by("id")
     queryset = hide_blocked(queryset, viewer=viewer, fields=["user_id"])
     return with_comment_flags(queryset, viewer=viewer)
 
@@ -311,25 +385,38 @@ def hydrate_tweets(tweets: Sequence[Tweet], *, viewer: User | None) -> Sequence[
     for tweet_id, username in rows.values_list("tweet_id", "user__username"):
         mentions[tweet_id].append(username)
 
-    liked: set[int] = set()
-    retweeted: set[int] = set()
-    if viewer is not None and viewer.is_authenticated:
-        liked = set(
-            Like.objects.filter(user=viewer, tweet_id__in=ids).values_list("tweet_id", flat=True)
-        )
-        retweeted = set(
-            Tweet.objects.filter(user=viewer, retweet_of_id__in=ids).values_list(
-                "retweet_of_id", flat=True
-            )
-        )
-
+    flags = _viewer_flags(ids, viewer)
     for tweet in shown:
         tweet.photo_list = photos.get(tweet.pk, [])
         tweet.hashtag_names = hashtags.get(tweet.pk, [])
         tweet.mention_names = mentions.get(tweet.pk, [])
-        tweet.has_liked = tweet.pk in liked
-        tweet.has_retweeted = tweet.pk in retweeted
+        tweet.has_liked = tweet.pk in flags["liked"]
+        tweet.has_retweeted = tweet.pk in flags["retweeted"]
+        tweet.is_bookmarked = tweet.pk in flags["bookmarked"]
     return tweets
+
+
+def _viewer_flags(ids: list[int], viewer: User | None) -> dict[str, set[int]]:
+    """Which of these tweets the viewer liked, retweeted and bookmarked: one UNION ALL
+    query (none for an anonymous viewer)."""
+    flags: dict[str, set[int]] = {"liked": set(), "retweeted": set(), "bookmarked": set()}
+    if viewer is None or not viewer.is_authenticated:
+        return flags
+
+    def rows(queryset: QuerySet, flag: str, column: str) -> QuerySet:
+        kind = Value(flag, output_field=CharField())
+        return queryset.annotate(flag=kind, target=F(column)).values_list("flag", "target")
+
+    union = rows(Like.objects.filter(user=viewer, tweet_id__in=ids), "liked", "tweet_id").union(
+        rows(
+            Tweet.objects.filter(user=viewer, retweet_of_id__in=ids), "retweeted", "retweet_of_id"
+        ),
+        rows(Bookmark.objects.filter(user=viewer, tweet_id__in=ids), "bookmarked", "tweet_id"),
+        all=True,
+    )
+    for flag, tweet_id in union:
+        flags[flag].add(tweet_id)
+    return flags
 
 
 def _with_nested(tweets: Iterable[Tweet]) -> list[Tweet]:

@@ -1,8 +1,11 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.request import Request
 
+from accounts.models import User
 from accounts.serializers import UserSummarySerializer, absolute_media_url
 from core.authentication import MAX_KEY
+from tweets import selectors
 from tweets.models import (
     ALT_TEXT_MAX_LENGTH,
     MAX_PHOTOS,
@@ -38,6 +41,7 @@ class OriginalTweetSerializer(serializers.ModelSerializer):
     has_liked = serializers.BooleanField()
     has_retweeted = serializers.BooleanField()
     conversation_id = serializers.IntegerField(source="root_id", read_only=True)
+    is_bookmarked = serializers.BooleanField(help_text="The viewer bookmarked it.")
     retweet_of = serializers.SerializerMethodField()
     quote_of = serializers.SerializerMethodField()
 
@@ -57,11 +61,13 @@ class OriginalTweetSerializer(serializers.ModelSerializer):
             "comments_count",
             "has_liked",
             "has_retweeted",
+            "is_bookmarked",
             "retweet_of",
             "in_reply_to_id",
             "conversation_id",
             "replies_count",
             "quote_of",
+            "edit_count",
         )
         read_only_fields = fields
 
@@ -96,6 +102,15 @@ class TweetContextSerializer(serializers.Serializer):
     descendants = TweetSerializer(many=True, read_only=True)
 
 
+class TweetVersionSerializer(serializers.Serializer):
+    """One text of a tweet's history (GET /tweets/{id}/history/)."""
+
+    text = serializers.CharField()
+    edited_at = serializers.DateTimeField(
+        help_text="When the tweet got this text: its creation for the first text."
+    )
+
+
 class CommentSerializer(serializers.ModelSerializer):
     user = UserSummarySerializer(read_only=True)
     has_liked = serializers.BooleanField(read_only=True, default=False)
@@ -104,6 +119,27 @@ class CommentSerializer(serializers.ModelSerializer):
         model = Comment
         fields = ("id", "tweet_id", "user", "text", "created_at", "likes_count", "has_liked")
         read_only_fields = fields
+
+
+class TweetDetailSerializer(TweetSerializer):
+    """GET /tweets/{id}/: the tweet with the first page of its comments (its original's,
+    for a retweet), oldest first; `comments_next` continues at /tweets/{id}/comments/."""
+
+    comments = CommentSerializer(source="comment_page", many=True, read_only=True)
+    comments_next = serializers.URLField(source="comments_next_url", allow_null=True)
+
+    class Meta(TweetSerializer.Meta):
+        fields = (*TweetSerializer.Meta.fields, "comments", "comments_next")
+        read_only_fields = fields
+
+
+def render_pinned_tweet(owner: User, viewer: User | None, request: Request | None) -> dict | None:
+    """A profile's `pinned_tweet` (accounts.serializers.ProfileSerializer), as the viewer
+    sees it: plugged in by TweetsConfig.ready."""
+    tweet = selectors.get_pinned_tweet(owner=owner, viewer=viewer)
+    if tweet is None:
+        return None
+    return TweetSerializer(tweet, context={"request": request}).data
 
 
 class TrendSerializer(serializers.Serializer):

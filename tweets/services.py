@@ -37,17 +37,20 @@ from notifications.models import Verb
 from safety.exceptions import Protected
 from safety.selectors import ensure_not_blocked
 from tweets import selectors
-from tweets.exceptions import CannotEditRetweet
+from tweets.exceptions import CannotEditRetweet, EditWindowClosed
 from tweets.models import (
     ALT_TEXT_MAX_LENGTH,
     MAX_PHOTOS,
     TWEET_MAX_LENGTH,
+    Bookmark,
     Comment,
     Hashtag,
     Like,
     Mention,
+    Pin,
     Trend,
     Tweet,
+    TweetEdit,
     TweetHashtag,
     TweetPhoto,
     thread_segment,
@@ -348,16 +351,40 @@ def _notify_replied_and_quoted(
 
 @atomic_with_retry
 def edit_tweet(*, editor: User, tweet_id: int, text: str) -> Tweet:
-    """Change a tweet's text (author only; retweets cannot be edited)."""
+    """Change a tweet's text, keeping the previous one in its history (TweetEdit) and
+    counting the edit (`edit_count`); hashtags and mentions follow the new text (a newly
+    mentioned user is notified), and so does search, which reads the text.
+
+    Author only (PermissionDenied); retweets cannot be edited (CannotEditRetweet); only
+    within TWEET_EDIT_WINDOW_SECONDS of posting and TWEET_EDIT_LIMIT times
+    (EditWindowClosed). The same text again changes nothing and is not an edit. Cached
+    renderings of the tweet (tweets.payloads) are stamped with its text, edit time and
+    count, so they are rendered again on their next read.
+    """
     tweet = selectors.get_tweet(tweet_id=tweet_id, for_update=True)
     if tweet.user_id != editor.pk:
         raise PermissionDenied("Only the author can edit a tweet.")
     if tweet.is_retweet:
         raise CannotEditRetweet()
+    now = timezone.now()
+    if now - tweet.created_at > timedelta(seconds=settings.TWEET_EDIT_WINDOW_SECONDS):
+        raise EditWindowClosed(
+            f"A tweet can be edited for {settings.TWEET_EDIT_WINDOW_SECONDS} seconds "
+            "after it is posted."
+        )
+    if tweet.edit_count >= settings.TWEET_EDIT_LIMIT:
+        raise EditWindowClosed(f"A tweet can be edited at most {settings.TWEET_EDIT_LIMIT} times.")
     has_photos = tweet.photos.exists()
-    tweet.text = _clean_text(text, allow_empty=has_photos)
-    tweet.edited_at = timezone.now()
-    tweet.save(update_fields=["text", "edited_at"])
+    text = _clean_text(text, allow_empty=has_photos)
+    if text == tweet.text:
+        return tweet
+    TweetEdit.objects.create(
+        tweet=tweet, text=tweet.text, edited_at=tweet.edited_at or tweet.created_at
+    )
+    tweet.text = text
+    tweet.edited_at = now
+    tweet.edit_count += 1  # the row is locked (for_update): no concurrent edit moves it
+    tweet.save(update_fields=["text", "edited_at", "edit_count"])
     _set_hashtags(tweet, tweet.text)
     _set_mentions(tweet, tweet.text)
     return tweet
@@ -498,6 +525,72 @@ def unlike_tweet(*, user: User, tweet_id: int) -> Tweet:
     deleted, _ = Like.objects.filter(user=user, tweet=tweet).delete()
     if deleted:
         Tweet.objects.filter(pk=tweet.pk).update(likes_count=F("likes_count") - 1)
+    return tweet
+
+
+# --- bookmarks ---------------------------------------------------------------------------
+
+
+@atomic_with_retry
+def bookmark_tweet(*, user: User, tweet_id: int) -> Tweet:
+    """Bookmark a tweet (a retweet's original, when given a retweet). Idempotent and
+    private: no counter, no notification. Returns the original. Raises NotFound (also for
+    a tweet the user may not see) and Blocked as access_original."""
+    # KEY SHARE: the tweet must not be deleted before the bookmark's foreign key is checked.
+    tweet = _lock_original(tweet_id=tweet_id, mode="KEY SHARE", viewer=user)
+    try:
+        with transaction.atomic():
+            Bookmark.objects.create(user=user, tweet=tweet)
+    except IntegrityError:
+        pass  # already bookmarked: nothing changes
+    return tweet
+
+
+@transaction.atomic
+def unbookmark_tweet(*, user: User, tweet_id: int) -> Tweet:
+    """Remove the user's bookmark of the tweet (of a retweet's original). Idempotent, and
+    works whatever happened since (a block, protection). Returns the original."""
+    tweet = selectors.get_original(tweet_id=tweet_id)
+    Bookmark.objects.filter(user=user, tweet=tweet).delete()
+    return tweet
+
+
+# --- pins --------------------------------------------------------------------------------
+
+
+def _own_tweet(*, user: User, tweet_id: int) -> Tweet:
+    """The tweet, if the user may pin it: NotFound when they may not see it, Blocked as
+    its detail, PermissionDenied when it is someone else's or a retweet."""
+    tweet = selectors.access_tweet(tweet_id=tweet_id, viewer=user)
+    if tweet.user_id != user.pk or tweet.is_retweet:
+        raise PermissionDenied("Only your own tweets (not retweets) can be pinned.")
+    return tweet
+
+
+@atomic_with_retry
+def pin_tweet(*, user: User, tweet_id: int) -> Tweet:
+    """Pin one of the user's own tweets to their profile, replacing the pin they had.
+    Idempotent. Raises as _own_tweet."""
+    tweet = _own_tweet(user=user, tweet_id=tweet_id)
+    # KEY SHARE: the tweet must not be deleted before the pin's foreign key is checked.
+    if not lock_rows(Tweet, [tweet.pk], mode="KEY SHARE"):
+        raise NotFound("No tweet with that id.")
+    # One statement, so two concurrent pins of one user leave one pin, the last one.
+    Pin.objects.bulk_create(
+        [Pin(user=user, tweet=tweet, created_at=timezone.now())],
+        update_conflicts=True,
+        unique_fields=["user"],
+        update_fields=["tweet", "created_at"],
+    )
+    return tweet
+
+
+@transaction.atomic
+def unpin_tweet(*, user: User, tweet_id: int) -> Tweet:
+    """Unpin the tweet if it is the user's pinned one (idempotent: another pin stays).
+    Raises as _own_tweet."""
+    tweet = _own_tweet(user=user, tweet_id=tweet_id)
+    Pin.objects.filter(user=user, tweet=tweet).delete()
     return tweet
 
 

@@ -1,3 +1,4 @@
+from django.urls import reverse
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import permissions, status, viewsets
 from rest_framework.decorators import action
@@ -5,9 +6,10 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from accounts.models import USERNAME_PATTERN
-from accounts.serializers import UserSummarySerializer
+from accounts.serializers import ProfileSerializer, UserSummarySerializer
 from core.api import InputSerializersMixin, validated, viewer_of
 from core.parsers import JSONParser
+from friendships.selectors import get_profile
 from tweets import selectors, services
 from tweets.serializers import (
     CommentCreateInputSerializer,
@@ -15,8 +17,10 @@ from tweets.serializers import (
     TrendSerializer,
     TweetContextSerializer,
     TweetCreateInputSerializer,
+    TweetDetailSerializer,
     TweetSerializer,
     TweetUpdateInputSerializer,
+    TweetVersionSerializer,
 )
 
 
@@ -78,10 +82,32 @@ class TweetViewSet(InputSerializersMixin, TweetListMixin, viewsets.GenericViewSe
         )
         return self.render_tweet(tweet.pk, status.HTTP_201_CREATED)
 
+    @extend_schema(responses={200: TweetDetailSerializer})
     def retrieve(self, request, pk: int):
-        return self.render_tweet(pk)
+        """The tweet, with the first page of its comments (oldest first) and the link to
+        the next page of them."""
+        viewer = viewer_of(request)
+        tweet = selectors.get_tweet_for_display(tweet_id=pk, viewer=viewer)
+        original = tweet.retweet_of or tweet  # comments are on the original
+        comments_url = request.build_absolute_uri(
+            reverse("tweet-comments", kwargs={"pk": original.pk})
+        )
+        tweet.comment_page = self.paginator.first_page(
+            selectors.comments_of(original, viewer=viewer),
+            request,
+            url=comments_url,
+            size=self.paginator.page_size,
+        )
+        tweet.comments_next_url = self.paginator.get_next_link()
+        return Response(TweetDetailSerializer(tweet, context=self.get_serializer_context()).data)
 
-    @extend_schema(request=TweetUpdateInputSerializer, responses={200: TweetSerializer})
+    @extend_schema(
+        request=TweetUpdateInputSerializer,
+        responses={200: TweetSerializer},
+        description="Edit the text: the author only, within TWEET_EDIT_WINDOW_SECONDS of "
+        "posting and at most TWEET_EDIT_LIMIT times (403 `edit_window_closed` otherwise); "
+        "the previous text is kept in the history.",
+    )
     def partial_update(self, request, pk: int):
         data = validated(TweetUpdateInputSerializer, request)
         tweet = services.edit_tweet(editor=request.user, tweet_id=pk, text=data["text"])
@@ -91,11 +117,41 @@ class TweetViewSet(InputSerializersMixin, TweetListMixin, viewsets.GenericViewSe
         services.delete_tweet(actor=request.user, tweet_id=pk)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
+    @extend_schema(responses={200: TweetVersionSerializer(many=True)})
+    @action(
+        detail=True,
+        methods=["get"],
+        pagination_class=None,
+        permission_classes=[permissions.AllowAny],
+    )
+    def history(self, request, pk: int):
+        """The tweet's texts, newest first: the current one, then those edits replaced."""
+        versions = selectors.list_tweet_versions(tweet_id=pk, viewer=viewer_of(request))
+        return Response(TweetVersionSerializer(versions, many=True).data)
+
     @extend_schema(request=None, responses={200: TweetSerializer})
     @action(detail=True, methods=["post", "delete"], throttle_scope="toggle")
     def like(self, request, pk: int):
         toggle = services.like_tweet if request.method == "POST" else services.unlike_tweet
         return self.render_tweet(toggle(user=request.user, tweet_id=pk).pk)
+
+    @extend_schema(request=None, responses={200: TweetSerializer})
+    @action(detail=True, methods=["post", "delete"], throttle_scope="toggle")
+    def bookmark(self, request, pk: int):
+        """Bookmark (POST) or unbookmark (DELETE) the tweet, a retweet's original;
+        private: nobody is told. Answers the tweet with `is_bookmarked`."""
+        toggle = services.bookmark_tweet if request.method == "POST" else services.unbookmark_tweet
+        return self.render_tweet(toggle(user=request.user, tweet_id=pk).pk)
+
+    @extend_schema(request=None, responses={200: ProfileSerializer})
+    @action(detail=True, methods=["post", "delete"], throttle_scope="toggle")
+    def pin(self, request, pk: int):
+        """Pin (POST) one of your own tweets to your profile, replacing the pin you had, or
+        unpin it (DELETE). Answers your Profile with `pinned_tweet`."""
+        toggle = services.pin_tweet if request.method == "POST" else services.unpin_tweet
+        toggle(user=request.user, tweet_id=pk)
+        profile = get_profile(username=request.user.username, viewer=request.user)
+        return Response(ProfileSerializer(profile, context=self.get_serializer_context()).data)
 
     @extend_schema(responses={200: UserSummarySerializer(many=True)})
     @action(detail=True, methods=["get"], permission_classes=[permissions.AllowAny])
@@ -164,6 +220,20 @@ class CommentViewSet(InputSerializersMixin, viewsets.GenericViewSet):
         comment = toggle(user=request.user, comment_id=pk)
         comment = selectors.get_comment_for_display(comment_id=comment.pk, viewer=request.user)
         return Response(CommentSerializer(comment, context=self.get_serializer_context()).data)
+
+
+class BookmarkViewSet(viewsets.GenericViewSet):
+    """GET /bookmarks/: the caller's bookmarked tweets, most recently bookmarked first."""
+
+    serializer_class = TweetSerializer
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(responses={200: TweetSerializer(many=True)})
+    def list(self, request):
+        page = self.paginate_queryset(selectors.list_bookmarks(user=request.user))
+        tweets = selectors.bookmarked_tweets(page, viewer=request.user)
+        data = TweetSerializer(tweets, many=True, context=self.get_serializer_context()).data
+        return self.get_paginated_response(data)
 
 
 class UserTweetsViewSet(TweetListMixin, viewsets.GenericViewSet):

@@ -324,7 +324,8 @@ def test_me_reports_facebook_connected_in_one_query_more_at_most(
     body = fb_login(api_client, "alice").json()
     api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {body['access']}")
 
-    with django_assert_max_num_queries(2):  # the user (JWT) and the EXISTS
+    # The user (JWT), the EXISTS, and the pinned tweet (tweets' part of every profile).
+    with django_assert_max_num_queries(3):
         response = api_client.get("/api/v1/me/")
 
     assert response.json()["facebook_connected"] is True

@@ -24,9 +24,9 @@ pytestmark = pytest.mark.django_db
 FEED = 2 if settings.REDIS_URL else 5
 EXPECTED = {
     "newsfeed": FEED,
-    "timeline": 8,  # the owner (with the block check), the page, 3 hydration, 2 flags
-    "hashtag": 7,
-    "search": 7,
+    "timeline": 7,  # the owner (with the block check), the page, 3 hydration, the flags
+    "hashtag": 6,
+    "search": 6,
     "likes": 3,  # the tweet (with the block check), the page
     "comments": 3,
     "followers": 3,  # the user, the page

@@ -1,4 +1,4 @@
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
@@ -7,7 +7,7 @@ from rest_framework.test import APIClient
 from accounts.models import User
 from tests.conftest import authenticate
 from tests.factories import TweetFactory, UserFactory
-from tests.shapes import iso, summary_json, tweet_json
+from tests.shapes import detail_json, iso, summary_json, tweet_json
 from tweets import services
 from tweets.models import Tweet
 
@@ -58,11 +58,13 @@ def test_create_text_tweet_answers_201_with_the_whole_tweet(user, auth_client):
         "comments_count": 0,
         "has_liked": False,
         "has_retweeted": False,
+        "is_bookmarked": False,
         "retweet_of": None,
         "in_reply_to_id": None,
         "conversation_id": tweet.pk,
         "replies_count": 0,
         "quote_of": None,
+        "edit_count": 0,
     }
     assert tweet.user == user and tweet.mentions.get() == bob
 
@@ -157,7 +159,7 @@ def test_get_one_tweet_anonymously(api_client):
     response = api_client.get(f"/api/v1/tweets/{tweet.pk}/")
 
     assert response.status_code == 200
-    assert response.json() == tweet_json(tweet, hashtags=["news"])
+    assert response.json() == detail_json(tweet, hashtags=["news"])
 
 
 def test_get_one_tweet_shows_the_viewers_flags(user, auth_client):
@@ -167,7 +169,7 @@ def test_get_one_tweet_shows_the_viewers_flags(user, auth_client):
 
     response = auth_client.get(f"/api/v1/tweets/{tweet.pk}/")
 
-    assert response.json() == tweet_json(
+    assert response.json() == detail_json(
         tweet, likes_count=1, retweets_count=1, has_liked=True, has_retweeted=True
     )
 
@@ -187,8 +189,9 @@ def test_missing_tweet_is_404(auth_client, method):
 def test_author_edits_text_and_tags_are_parsed_again(user):
     UserFactory(username="bob")
     carol = UserFactory(username="carol")
-    tweet = TweetFactory(user=user, text="old #before @bob")
     edited = datetime(2030, 5, 1, 12, 0, 0, 123456, tzinfo=UTC)
+    with time_machine.travel(edited - timedelta(minutes=10), tick=False):
+        tweet = TweetFactory(user=user, text="old #before @bob")
 
     with time_machine.travel(edited, tick=False):
         client = authenticate(APIClient(), user)
@@ -203,6 +206,7 @@ def test_author_edits_text_and_tags_are_parsed_again(user):
         edited_at="2030-05-01T12:00:00.123456Z",
         hashtags=["after", "still"],
         mentions=["carol"],
+        edit_count=1,
     )
     assert list(tweet.mentions.all()) == [carol]
     assert list(tweet.hashtags.values_list("name", flat=True)) == ["after", "still"]
@@ -337,6 +341,6 @@ def test_get_a_retweet_nests_its_original(user, api_client):
     response = api_client.get(f"/api/v1/tweets/{retweet.pk}/")
 
     assert response.status_code == 200
-    assert response.json() == tweet_json(
+    assert response.json() == detail_json(
         retweet, user=summary_json(user), retweet_of=tweet_json(original, hashtags=["one"])
     )
