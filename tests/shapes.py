@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 
 __all__ = [
     "ANY",
+    "as_listed",
     "comment_json",
     "cursor",
     "detail_json",
@@ -111,6 +112,14 @@ def detail_json(tweet, *, comments: list | tuple = (), comments_next=None, **ove
         "comments": list(comments),
         "comments_next": comments_next,
     }
+
+
+def as_listed(detail: dict[str, Any]) -> dict[str, Any]:
+    """A tweet's detail as lists show it: without its first comments."""
+    return {name: value for name, value in detail.items() if name not in DETAIL_ONLY}
+
+
+DETAIL_ONLY = ("comments", "comments_next")
 
 
 def comment_json(comment, **overrides: Any) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from tests.conftest import authenticate
 from tests.factories import FriendshipFactory, RetweetFactory, TweetFactory, UserFactory
 from tests.newsfeeds.conftest import FEED
 from tests.safety.conftest import block
-from tests.shapes import error, tweet_json
+from tests.shapes import as_listed, detail_json, error, tweet_json
 from tests.tweets.helpers import image_upload
 from tweets import services
 from tweets.models import Tweet, TweetPhoto
@@ -149,7 +149,7 @@ def test_deleting_the_quoted_tweet_leaves_quote_of_null(alice, bob, alice_client
 
     quoting.refresh_from_db()
     assert quoting.quote_of_id is None
-    assert bob_client.get(f"/api/v1/tweets/{quoting.pk}/").json() == tweet_json(quoting)
+    assert bob_client.get(f"/api/v1/tweets/{quoting.pk}/").json() == detail_json(quoting)
 
 
 def test_the_quoted_tweet_is_null_for_a_viewer_who_may_not_see_it(alice, bob, bob_client):
@@ -185,7 +185,7 @@ def test_feed_items_nest_the_quote_and_hide_it_as_the_detail_does(committed, mak
     items = client.get(FEED).json()["results"]
     again = client.get(FEED).json()["results"]  # from the tweet cache, with Redis
 
-    expected = [client.get(f"/api/v1/tweets/{item['id']}/").json() for item in items]
+    expected = [as_listed(client.get(f"/api/v1/tweets/{item['id']}/").json()) for item in items]
     assert items == again == expected
     assert items[1]["id"] == quoting.pk and items[1]["quote_of"]["id"] == quoted.pk
     assert items[0]["retweet_of"]["quote_of"]["id"] == quoted.pk

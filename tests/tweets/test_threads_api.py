@@ -13,7 +13,7 @@ from tests.conftest import authenticate
 from tests.factories import FriendshipFactory, RetweetFactory, TweetFactory, UserFactory
 from tests.newsfeeds.conftest import FEED, feed_ids
 from tests.safety.conftest import block, mute
-from tests.shapes import error, page_link, tweet_json
+from tests.shapes import as_listed, detail_json, error, page_link, tweet_json
 from tweets import selectors, services
 from tweets.models import Tweet
 
@@ -62,7 +62,7 @@ def test_reply_answers_201_with_its_thread_and_counts_on_its_parent(alice, bob, 
     assert response.json() == tweet_json(answer, in_reply_to_id=root.pk, conversation_id=root.pk)
     root.refresh_from_db()
     assert root.replies_count == 1
-    assert bob_client.get(f"/api/v1/tweets/{root.pk}/").json() == tweet_json(root)
+    assert bob_client.get(f"/api/v1/tweets/{root.pk}/").json() == detail_json(root)
     assert tweet_json(root)["replies_count"] == 1
     assert tweet_json(root)["conversation_id"] == root.pk
 
@@ -171,7 +171,7 @@ def test_deleting_a_tweet_keeps_its_replies_in_the_thread(alice, alice_client, b
     leaf.refresh_from_db()
     root.refresh_from_db()
     assert (leaf.in_reply_to_id, leaf.conversation_id, root.replies_count) == (None, root.pk, 0)
-    assert alice_client.get(f"/api/v1/tweets/{leaf.pk}/").json() == tweet_json(
+    assert alice_client.get(f"/api/v1/tweets/{leaf.pk}/").json() == detail_json(
         leaf, in_reply_to_id=None, conversation_id=root.pk
     )
     assert context(alice_client, root) == ([], [leaf.pk])
@@ -269,8 +269,8 @@ def test_context_of_a_50_reply_chain_costs_a_fixed_number_of_queries(
     tweets = chain(alice, 51)
     client = authenticate(APIClient(), bob) if signed_in else APIClient()
     # The tweet, its ancestors, its descendants; photos, hashtags, mentions; signed in:
-    # the JWT's user, the viewer's likes and retweets.
-    expected = 9 if signed_in else 6
+    # the JWT's user, the viewer's likes, retweets and bookmarks (one query).
+    expected = 8 if signed_in else 6
 
     for tweet in (tweets[1], tweets[25], tweets[50]):
         with django_assert_num_queries(expected):
@@ -330,8 +330,8 @@ def test_replies_cost_a_fixed_number_of_queries(alice, bob, signed_in, django_as
 
     for size in (1, 20):
         # The tweet, the page; photos, hashtags, mentions; signed in: the JWT's user, the
-        # viewer's likes and retweets.
-        with django_assert_num_queries(8 if signed_in else 5):
+        # viewer's likes, retweets and bookmarks (one query).
+        with django_assert_num_queries(7 if signed_in else 5):
             assert len(client.get(path, {"page_size": size}).json()["results"]) == size
 
 
@@ -483,7 +483,7 @@ def test_feed_items_carry_the_thread_fields(committed, make_auth_client):
 
     items = client.get(FEED).json()["results"]
 
-    assert items[0] == client.get(f"/api/v1/tweets/{answer.pk}/").json()
+    assert items[0] == as_listed(client.get(f"/api/v1/tweets/{answer.pk}/").json())
     assert (items[0]["in_reply_to_id"], items[0]["conversation_id"]) == (root.pk, root.pk)
     assert items[1]["replies_count"] == 1
     with committed():
