@@ -26,6 +26,7 @@ from accounts.tokens import (
 from accounts.usernames import free_username
 from core.exceptions import FieldValidationError
 from core.images import process_image
+from core.models import IdempotencyKey
 from core.realtime import close_user_sockets_on_commit
 from core.tasks import enqueue_on_commit
 
@@ -256,6 +257,44 @@ def deactivate_user(*, user: User) -> None:
     User.objects.filter(pk=user.pk).update(is_active=False)
     revoke_all_tokens(user=user)
     close_user_sockets_on_commit(user.pk)
+
+
+# The name and display name a deleted account keeps (lifecycle): a hyphen, which no
+# username may hold (USERNAME_RE), so nobody can register it, and no URL can name it.
+DELETED_USERNAME = "deleted-{pk}"
+DELETED_DISPLAY_NAME = "Deleted account"
+
+
+@transaction.atomic
+def close_account(*, user: User) -> User:
+    """Account deletion, the part done at once: the account can no longer log in (inactive,
+    no usable password), every token is revoked and its sockets are closed (as a password
+    change does), and its name, email and profile are erased, so the username and email are
+    free again and a conversation shows a "Deleted account". The row itself stays, as that
+    participant; its content goes in the background (lifecycle.services.purge_account)."""
+    user = User.objects.select_for_update().get(pk=user.pk)
+    user.is_active = False
+    user.set_unusable_password()
+    user.username = DELETED_USERNAME.format(pk=user.pk)
+    user.display_name = DELETED_DISPLAY_NAME
+    user.email, user.email_verified = "", False
+    user.bio = user.location = user.website = ""
+    user.save()
+    revoke_all_tokens(user=user)
+    close_user_sockets_on_commit(user.pk)
+    return user
+
+
+@transaction.atomic
+def erase_account(*, user_id: int) -> None:
+    """The last step of an account's deletion: its avatar file, its token records and its
+    stored idempotent answers. Idempotent."""
+    user = User.objects.filter(pk=user_id).first()
+    if user is not None:
+        delete_avatar(user=user)
+    OutstandingToken.objects.filter(user_id=user_id).delete()  # blacklist rows cascade
+    RefreshTokenFamily.objects.filter(user_id=user_id).delete()
+    IdempotencyKey.objects.filter(user_id=user_id).delete()
 
 
 # --- email verification ------------------------------------------------------------------

@@ -233,3 +233,39 @@ def _move_counters(*, follower: User, followee: User, delta: int) -> None:
     }
     for user_id in sorted(updates):
         User.objects.filter(pk=user_id).update(**updates[user_id])
+
+
+# --- account deletion (lifecycle.services.purge_account) ---------------------------------
+
+
+@atomic_with_retry
+def forget_follows_of(*, user_id: int, limit: int) -> int:
+    """Remove up to `limit` follows to or from a deleted account as an unfollow does (both
+    counters, the follower's feed rows), and every follow request either way. Returns how
+    many follows it looked at: 0 means none are left."""
+    FollowRequest.objects.filter(Q(requester_id=user_id) | Q(target_id=user_id)).delete()
+    rows = list(
+        Friendship.objects.filter(Q(follower_id=user_id) | Q(followee_id=user_id))
+        .order_by("pk")
+        .values_list("follower_id", "followee_id")[:limit]
+    )
+    if not rows:
+        return 0
+    # Every user whose counter moves, locked once in id order (as block_user does), so the
+    # batch never waits for a follow in the opposite order.
+    ids = {user for row in rows for user in row}
+    users = {
+        user.pk: user
+        for user in User.objects.select_for_update(no_key=True).filter(pk__in=ids).order_by("pk")
+    }
+    for follower_id, followee_id in rows:
+        _unfollow(follower=users[follower_id], followee=users[followee_id])
+    return len(rows)
+
+
+@transaction.atomic
+def forget_shields_of(*, user_id: int) -> int:
+    """Delete the blocks and mutes a deleted account made or was the object of."""
+    blocks, _ = Block.objects.filter(Q(blocker_id=user_id) | Q(blocked_id=user_id)).delete()
+    mutes, _ = Mute.objects.filter(Q(muter_id=user_id) | Q(muted_id=user_id)).delete()
+    return blocks + mutes

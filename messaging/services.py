@@ -174,3 +174,32 @@ def relay_typing(*, user: User, conversation_id: int) -> None:
     if not is_group:
         ensure_not_blocked(actor=user, other_ids=others)
     send_now(others, typing_event(conversation_id=conversation_id, user=user))
+
+
+@transaction.atomic
+def forget_messages_of(*, user_id: int, limit: int) -> int:
+    """Delete up to `limit` messages a deleted account sent; each conversation's last
+    message becomes the latest one left. Its membership stays: the conversation still shows
+    the account, as the deleted account it now is. Returns how many: 0 means none are left."""
+    rows = list(
+        Message.objects.filter(sender_id=user_id)
+        .order_by("pk")
+        .values_list("pk", "conversation_id")[:limit]
+    )
+    if not rows:
+        return 0
+    conversation_ids = sorted({conversation_id for _, conversation_id in rows})
+    # Locked as send_message's update of last_message does, so neither undoes the other.
+    list(Conversation.objects.select_for_update().filter(pk__in=conversation_ids).order_by("pk"))
+    Message.objects.filter(pk__in=[pk for pk, _ in rows], sender_id=user_id).delete()
+    latest = dict(
+        Message.objects.filter(conversation_id__in=conversation_ids)
+        .values("conversation_id")
+        .annotate(last=Max("id"))
+        .values_list("conversation_id", "last")
+    )
+    for conversation_id in conversation_ids:
+        Conversation.objects.filter(pk=conversation_id).update(
+            last_message_id=latest.get(conversation_id)
+        )
+    return len(rows)

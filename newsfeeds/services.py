@@ -308,3 +308,14 @@ def reconcile_fanouts(*, older_than: timedelta | None = None, limit: int = 500) 
             logger.exception("reconciler could not enqueue fan-out of %s", tweet_id)
             break
     return len(stale)
+
+
+@transaction.atomic
+def forget_feed_of(*, user_id: int, limit: int) -> int:
+    """Delete up to `limit` rows of a deleted account's own home timeline (the rows of its
+    tweets in others' feeds go with the tweets); its cached feed is dropped after commit.
+    Returns how many: 0 means none are left."""
+    ids = list(NewsFeed.objects.filter(user_id=user_id).values_list("pk", flat=True)[:limit])
+    NewsFeed.objects.filter(pk__in=ids).delete()
+    transaction.on_commit(lambda: cache.invalidate([user_id]))
+    return len(ids)

@@ -114,3 +114,18 @@ def clear_notifications(*, recipient: User) -> int:
     """Delete all of the recipient's notifications. Returns how many."""
     deleted, _ = Notification.objects.filter(recipient=recipient).delete()
     return deleted
+
+
+@transaction.atomic
+def forget_notifications_of(*, user_id: int, limit: int) -> int:
+    """Delete up to `limit` notifications a deleted account received or caused, and (once
+    none is left) its notification settings. Returns how many: 0 means none are left."""
+    ids = list(
+        Notification.objects.filter(Q(recipient_id=user_id) | Q(actor_id=user_id)).values_list(
+            "pk", flat=True
+        )[:limit]
+    )
+    Notification.objects.filter(pk__in=ids).delete()
+    if not ids:
+        NotificationOptOut.objects.filter(user_id=user_id).delete()
+    return len(ids)

@@ -690,3 +690,101 @@ def compute_trends(*, window: timedelta | None = None, limit: int | None = None)
     ]
     Trend.objects.all().delete()
     return Trend.objects.bulk_create(trends)
+
+
+# --- account deletion (lifecycle.services.purge_account) ---------------------------------
+# Each call deletes one batch of a deleted account's rows in its own transaction and
+# returns how many rows it looked at: 0 means none are left. Rows are re-read after their
+# tweets are locked, so a batch racing another purge of the same account, or a delete of
+# the tweet, moves each counter once (docs/reliability.md I3).
+
+
+@atomic_with_retry
+def forget_likes_by(*, user_id: int, limit: int) -> int:
+    """Delete up to `limit` of the user's likes of tweets (then, once none is left, of
+    comments), each liked object's `likes_count` moving down."""
+    tweet_ids = list(
+        Like.objects.filter(user_id=user_id, tweet__isnull=False)
+        .order_by("pk")
+        .values_list("tweet_id", flat=True)[:limit]
+    )
+    if tweet_ids:
+        _drop_likes(
+            user_id=user_id, model=Tweet, ids=lock_rows(Tweet, tweet_ids, mode="NO KEY UPDATE")
+        )
+        return len(tweet_ids)
+    rows = list(
+        Like.objects.filter(user_id=user_id, comment__isnull=False)
+        .order_by("pk")
+        .values_list("comment_id", "comment__tweet_id")[:limit]
+    )
+    if rows:
+        # The lock order of like_comment: the comments' tweets, then the comments.
+        lock_rows(Tweet, [tweet_id for _, tweet_id in rows], mode="KEY SHARE")
+        locked = lock_rows(Comment, [comment_id for comment_id, _ in rows], mode="NO KEY UPDATE")
+        _drop_likes(user_id=user_id, model=Comment, ids=locked)
+    return len(rows)
+
+
+def _drop_likes(*, user_id: int, model: type[Tweet] | type[Comment], ids: list[int]) -> None:
+    """Delete the user's likes of these tweets or comments (locked by the caller), each
+    one's `likes_count` down by as many."""
+    field = f"{model._meta.model_name}_id"
+    likes = Like.objects.filter(user_id=user_id, **{f"{field}__in": ids})
+    counts = Counter(likes.values_list(field, flat=True))
+    likes.delete()
+    for pk, count in sorted(counts.items()):
+        model.objects.filter(pk=pk).update(likes_count=F("likes_count") - count)
+
+
+@atomic_with_retry
+def forget_comments_by(*, user_id: int, limit: int) -> int:
+    """Delete up to `limit` of the user's comments (with their likes), each tweet's
+    `comments_count` moving down."""
+    rows = list(
+        Comment.objects.filter(user_id=user_id).order_by("pk").values_list("pk", "tweet_id")[:limit]
+    )
+    if not rows:
+        return 0
+    lock_rows(Tweet, [tweet_id for _, tweet_id in rows], mode="NO KEY UPDATE")
+    locked = lock_rows(Comment, [pk for pk, _ in rows], mode="UPDATE")
+    comments = Comment.objects.filter(pk__in=locked, user_id=user_id)
+    counts = Counter(comments.values_list("tweet_id", flat=True))
+    for tweet_id, count in sorted(counts.items()):
+        Tweet.objects.filter(pk=tweet_id).update(comments_count=F("comments_count") - count)
+    comments.delete()
+    return len(rows)
+
+
+@atomic_with_retry
+def forget_tweets_by(*, user_id: int, limit: int) -> int:
+    """Delete up to `limit` of the user's tweets as `delete_tweet` does (photos, comments,
+    likes, others' retweets, feed rows; every counter that counted them moves down): the
+    user's retweets first, then their tweets, so that no batch holds a tweet and a retweet
+    of it (whose author would lose two from `tweets_count` for one row)."""
+    retweets = Tweet.objects.filter(user_id=user_id, retweet_of__isnull=False)
+    rows = list(retweets.order_by("pk").values_list("pk", "retweet_of_id")[:limit])
+    if not rows:
+        rows = list(
+            Tweet.objects.filter(user_id=user_id, retweet_of__isnull=True)
+            .order_by("pk")
+            .values_list("pk", "retweet_of_id")[:limit]
+        )
+    if not rows:
+        return 0
+    # The lock order of delete_tweet: the originals a retweet counts on, then the tweets.
+    lock_rows(
+        Tweet, [original for _, original in rows if original is not None], mode="NO KEY UPDATE"
+    )
+    locked = lock_rows(Tweet, [pk for pk, _ in rows], mode="UPDATE")
+    _delete_tweets(list(Tweet.objects.filter(pk__in=locked, user_id=user_id)))
+    return len(rows)
+
+
+@transaction.atomic
+def forget_mentions_of(*, user_id: int, limit: int) -> int:
+    """Delete up to `limit` of the rows saying others' tweets mention the user (the text
+    stays: it is theirs)."""
+    ids = list(Mention.objects.filter(user_id=user_id).values_list("pk", flat=True)[:limit])
+    Mention.objects.filter(pk__in=ids).delete()
+    return len(ids)

@@ -12,7 +12,7 @@ from facebook_connect.exceptions import (
     FacebookAlreadyConnected,
     PasswordRequired,
 )
-from facebook_connect.models import FacebookAccount, FacebookShare
+from facebook_connect.models import FacebookAccount, FacebookFriend, FacebookShare
 from facebook_connect.services.sync import schedule_sync
 from facebook_connect.services.tokens import VerifiedToken, verify_token
 
@@ -123,3 +123,15 @@ def disconnect_facebook(*, user: User) -> None:
     if not user.has_usable_password():
         raise PasswordRequired()
     purge_account(account, remove_avatar=False)
+
+
+@transaction.atomic
+def forget_user(*, user_id: int) -> None:
+    """The user deleted their account: their Facebook link and everything stored with it
+    (token, profile, friends, likes, shares), and the rows naming them in other accounts'
+    friend lists, as a data-deletion request from Facebook removes. Idempotent."""
+    FacebookShare.objects.filter(user_id=user_id).delete()
+    account = FacebookAccount.objects.select_for_update().filter(user_id=user_id).first()
+    if account is not None:
+        FacebookFriend.objects.filter(facebook_id=account.facebook_id).delete()
+        purge_account(account, remove_avatar=False)

@@ -85,3 +85,16 @@ def mark_disconnected(*, account_id: int) -> None:
     FacebookAccount.objects.filter(pk=account_id, disconnected_at__isnull=True).update(
         access_token="", token_expires_at=None, disconnected_at=timezone.now()
     )
+
+
+def token_proves(*, user_id: int, access_token: str) -> bool:
+    """Whether this user token, checked with Facebook now (debug_token: valid, our app,
+    not expired), belongs to the Facebook account linked to the user: what a Facebook-only
+    account gives where others type their password (account deletion).
+
+    Raises FacebookTokenInvalid for a token Facebook refuses, FacebookUnavailable.
+    """
+    account = FacebookAccount.objects.filter(user_id=user_id).first()
+    if account is None:
+        return False
+    return graph.client().debug_token(access_token).facebook_id == account.facebook_id
