@@ -26,8 +26,8 @@ RUN DJANGO_DEBUG=false \
     python manage.py collectstatic --noinput
 
 RUN useradd --system --uid 1000 --home-dir /app chirp \
-    && mkdir -p /data/media \
-    && chown chirp /data/media
+    && mkdir -p /data/media /data/exports \
+    && chown chirp /data/media /data/exports
 USER chirp
 
 # Production defaults: DEBUG off unless the environment says otherwise.

@@ -1,6 +1,6 @@
-from accounts.views import AuthViewSet, MeViewSet
+from accounts.views import AuthViewSet
 from core.routers import Router
 
 router = Router()
 router.register("auth", AuthViewSet, basename="auth")
-router.register("me", MeViewSet, basename="me")
+# /me/ (MeViewSet) is registered by lifecycle, whose subclass adds DELETE /me/.

@@ -109,6 +109,7 @@ INSTALLED_APPS = [
     "facebook_connect",
     "notifications",
     "messaging",
+    "lifecycle",
     "demo",
     "oauth2_provider",
     "mastodon_api",
@@ -419,6 +420,7 @@ REST_FRAMEWORK = {
         "typing": "30/min",
         "upload": "30/min",
         "facebook": "30/min",
+        "export": "10/day",
         **env.dict("THROTTLE_RATES", default={}),
     },
     # How many reverse proxies stand in front (their X-Forwarded-For entries are trusted).
@@ -614,6 +616,26 @@ OAUTH2_PROVIDER = {
 # do not send one; every app is a confidential client that authenticates with its secret
 # at the token endpoint (docs/mastodon.md).
 SILENCED_SYSTEM_CHECKS = ["oauth2_provider.W010"]
+# --- Account deletion and data export (docs/lifecycle.md) -------------------------------
+# A purge or export task works this long, then hands the rest to a new task (well below
+# CELERY_TASK_SOFT_TIME_LIMIT); its lease on the job lasts LIFECYCLE_LEASE_SECONDS from its
+# last step, after which beat's reconciler gives the job to another worker.
+LIFECYCLE_TASK_SECONDS = env.int("LIFECYCLE_TASK_SECONDS", default=60)
+LIFECYCLE_LEASE_SECONDS = env.int("LIFECYCLE_LEASE_SECONDS", default=300)
+# Rows per purge transaction, rows per page of an export's JSON files.
+ACCOUNT_PURGE_BATCH_SIZE = env.int("ACCOUNT_PURGE_BATCH_SIZE", default=200)
+DATA_EXPORT_BATCH_SIZE = env.int("DATA_EXPORT_BATCH_SIZE", default=1000)
+DATA_EXPORT_MAX_ATTEMPTS = env.int("DATA_EXPORT_MAX_ATTEMPTS", default=5)
+# How long a built export can be downloaded (its signed link and its file).
+DATA_EXPORT_LINK_MAX_AGE = env.int("DATA_EXPORT_LINK_MAX_AGE", default=7 * 24 * 3600)
+CELERY_BEAT_SCHEDULE["lifecycle-resume"] = {
+    "task": "lifecycle.tasks.resume",
+    "schedule": env.int("LIFECYCLE_RECONCILE_INTERVAL_SECONDS", default=60),
+}
+CELERY_BEAT_SCHEDULE["lifecycle-expire-exports"] = {
+    "task": "lifecycle.tasks.expire_exports",
+    "schedule": env.int("DATA_EXPORT_EXPIRY_INTERVAL_SECONDS", default=3600),
+}
 
 # --- Static and media ------------------------------------------------------------------
 STATIC_URL = env.str("STATIC_URL", default="/static/")
@@ -626,6 +648,15 @@ STORAGES = {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
         if not DEBUG
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+    # Data exports (lifecycle): private, outside MEDIA_ROOT, which nginx and SERVE_MEDIA
+    # serve to anyone; read only through the app's signed download (docs/lifecycle.md).
+    "exports": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {
+            "location": env.str("EXPORTS_ROOT", default=str(BASE_DIR / "exports")),
+            "base_url": "/-/",  # never a URL: downloads go through the API
+        },
     },
 }
 # Serve MEDIA_URL from the app itself (fine for one box; put a CDN or nginx in front at scale).

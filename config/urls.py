@@ -14,6 +14,7 @@ from demo import views as demo_views
 from facebook_connect import urls as facebook_urls
 from friendships import urls as friendships_urls
 from mastodon_api import urls as mastodon_urls
+from lifecycle import urls as lifecycle_urls
 from messaging import urls as messaging_urls
 from newsfeeds import urls as newsfeeds_urls
 from notifications import urls as notifications_urls
@@ -30,6 +31,7 @@ for app_urls in (
     notifications_urls,
     messaging_urls,
     facebook_urls,
+    lifecycle_urls,
 ):
     api_v1.registry.extend(app_urls.router.registry)
 

@@ -35,6 +35,9 @@ def _isolated_environment(settings, tmp_path):
     in-process unless the test starts a real worker, and no degraded-mode event counted yet
     (core.outages)."""
     settings.MEDIA_ROOT = tmp_path / "media"
+    storages = copy.deepcopy(settings.STORAGES)
+    storages["exports"]["OPTIONS"]["location"] = str(tmp_path / "exports")
+    settings.STORAGES = storages
     namespace = f"test-{uuid.uuid4().hex}"
     caches = copy.deepcopy(settings.CACHES)
     caches["default"]["KEY_PREFIX"] = namespace

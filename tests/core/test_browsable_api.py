@@ -9,6 +9,7 @@ import pytest
 from django.test import Client
 
 from facebook_connect.models import FacebookDataDeletion, FacebookShare
+from lifecycle.models import DataExport
 from messaging.services import get_or_create_conversation, send_message
 from notifications.models import Notification
 from tests.factories import (
@@ -53,6 +54,7 @@ def world(django_capture_on_commit_callbacks):
         send_message(sender=bob, conversation=conversation, text="hi alice")
     share = FacebookShare.objects.create(user=alice, tweet=tweet, page_id="42")
     deletion = FacebookDataDeletion.objects.create(confirmation_code="abc123", status="done")
+    export = DataExport.objects.create(user=alice)
     return {
         "alice": alice,
         "params": {
@@ -68,6 +70,8 @@ def world(django_capture_on_commit_callbacks):
             "/api/v1/comments/{id}/": comment.pk,
             "/api/v1/comments/{id}/like/": comment.pk,
             "/api/v1/notifications/{id}/": Notification.objects.filter(recipient=alice)[0].pk,
+            "/api/v1/me/exports/{id}/": export.pk,
+            "/api/v1/me/exports/{id}/download/": export.pk,
         },
     }
 
@@ -113,6 +117,7 @@ def test_every_get_renders_as_html(get_paths, world, settings, debug, signed_in)
         assert {path: status for path, status in answers.items() if status != 200} == {
             "/api/v1/auth/facebook/authorize/": 302,  # to Facebook's login dialog
             "/api/v1/auth/facebook/callback/": 400,  # no state: not coming from Facebook
+            f"/api/v1/me/exports/{world['ids']['/api/v1/me/exports/{id}/']}/download/": 404,
         }
 
 
