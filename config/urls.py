@@ -13,8 +13,8 @@ from core.routers import Router
 from demo import views as demo_views
 from facebook_connect import urls as facebook_urls
 from friendships import urls as friendships_urls
-from mastodon_api import urls as mastodon_urls
 from lifecycle import urls as lifecycle_urls
+from mastodon_api import urls as mastodon_urls
 from messaging import urls as messaging_urls
 from newsfeeds import urls as newsfeeds_urls
 from notifications import urls as notifications_urls
