@@ -20,7 +20,6 @@ import zipfile
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 
-from django.apps import apps
 from django.conf import settings
 from django.core.files import File
 from django.core.files.base import ContentFile
@@ -46,7 +45,7 @@ from newsfeeds import services as newsfeed_services
 from notifications import services as notification_services
 from notifications.models import Notification
 from tweets import services as tweet_services
-from tweets.models import Comment, Like, Tweet, TweetPhoto
+from tweets.models import Bookmark, Comment, Like, Tweet, TweetPhoto
 
 logger = logging.getLogger(__name__)
 
@@ -117,6 +116,7 @@ PURGE_STEPS: tuple[tuple[str, Callable[..., int]], ...] = (
     ("comments", tweet_services.forget_comments_by),
     ("tweets", tweet_services.forget_tweets_by),
     ("mentions", tweet_services.forget_mentions_of),
+    ("bookmarks", tweet_services.forget_bookmarks_of),
     ("feed", newsfeed_services.forget_feed_of),
     ("notifications", notification_services.forget_notifications_of),
     ("messages", messaging_services.forget_messages_of),
@@ -272,13 +272,8 @@ def _rows_followers(user_id: int) -> QuerySet:
     )
 
 
-def _rows_bookmarks(user_id: int) -> QuerySet | None:
-    # Bookmarks are the tweets app's (issue 14); exported once the model exists.
-    try:
-        bookmark = apps.get_model("tweets", "Bookmark")
-    except LookupError:
-        return None
-    return bookmark.objects.filter(user_id=user_id).values()
+def _rows_bookmarks(user_id: int) -> QuerySet:
+    return Bookmark.objects.filter(user_id=user_id).values("id", "tweet_id", "created_at")
 
 
 def _rows_messages(user_id: int) -> QuerySet:
@@ -306,7 +301,7 @@ def _rows_media(user_id: int) -> QuerySet:
 
 # The archive's JSON files, each written a page of rows at a time (`<name>.json`: a list,
 # by id), then the archive itself. `media.json` lists the photo files copied under media/.
-EXPORT_PARTS: tuple[tuple[str, Callable[[int], QuerySet | None]], ...] = (
+EXPORT_PARTS: tuple[tuple[str, Callable[[int], QuerySet]], ...] = (
     ("tweets", _rows_tweets),
     ("comments", _rows_comments),
     ("likes", _rows_likes),
@@ -364,9 +359,7 @@ def _build(export: DataExport, *, deadline: float) -> bool:
     while export.step < len(EXPORT_PARTS):
         _, rows_of = EXPORT_PARTS[export.step]
         rows = rows_of(export.user_id)
-        page = (
-            [] if rows is None else list(rows.filter(id__gt=export.cursor).order_by("id")[:batch])
-        )
+        page = list(rows.filter(id__gt=export.cursor).order_by("id")[:batch])
         if page:
             content = json.dumps(page, cls=DjangoJSONEncoder).encode()
             _write(_page_name(export, export.step, export.pages), content)

@@ -788,3 +788,11 @@ def forget_mentions_of(*, user_id: int, limit: int) -> int:
     ids = list(Mention.objects.filter(user_id=user_id).values_list("pk", flat=True)[:limit])
     Mention.objects.filter(pk__in=ids).delete()
     return len(ids)
+
+
+@transaction.atomic
+def forget_bookmarks_of(*, user_id: int, limit: int) -> int:
+    """Delete up to `limit` of a deleted account's bookmarks (nothing counts them)."""
+    ids = list(Bookmark.objects.filter(user_id=user_id).values_list("pk", flat=True)[:limit])
+    Bookmark.objects.filter(pk__in=ids).delete()
+    return len(ids)

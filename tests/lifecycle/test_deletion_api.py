@@ -35,7 +35,7 @@ from tests.integration.invariants import assert_counters_exact
 from tests.shapes import ANY, error
 from tests.tweets.helpers import image_upload, media_files
 from tweets import services as tweet_services
-from tweets.models import Comment, Like, Mention, Tweet, TweetPhoto
+from tweets.models import Bookmark, Comment, Like, Mention, Tweet, TweetPhoto
 
 ME = "/api/v1/me/"
 
@@ -68,6 +68,7 @@ def make_life(alice, bob, carol):
     RetweetFactory(user=bob, retweet_of=own)
     RetweetFactory(user=alice, retweet_of=own)
     TweetFactory(user=bob, text="hi @alice")
+    Bookmark.objects.create(user=alice, tweet=theirs)
     conversation, _ = messaging_services.get_or_create_conversation(user=bob, username="alice")
     messaging_services.send_message(sender=bob, conversation=conversation, text="hello alice")
     messaging_services.send_message(sender=alice, conversation=conversation, text="hi bob")
@@ -146,6 +147,7 @@ def test_the_purge_deletes_everything_and_keeps_others_counters_exact(
     assert not Comment.objects.filter(tweet__user=alice).exists()
     assert not TweetPhoto.objects.exists()
     assert not Mention.objects.filter(user=alice).exists()
+    assert not Bookmark.objects.filter(user=alice).exists()
     assert not Friendship.objects.filter(follower=alice).exists()
     assert not Friendship.objects.filter(followee=alice).exists()
     assert not NewsFeed.objects.filter(user=alice).exists()

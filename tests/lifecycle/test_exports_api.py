@@ -21,6 +21,7 @@ from tests.factories import CommentFactory, FriendshipFactory, TweetFactory
 from tests.shapes import ANY, error, iso
 from tests.tweets.helpers import image_upload
 from tweets import services as tweet_services
+from tweets.models import Bookmark
 
 EXPORTS = "/api/v1/me/exports/"
 
@@ -52,6 +53,7 @@ def test_an_export_is_built_and_downloaded_by_its_owner(
     tweet = TweetFactory(user=alice, text="mine #export", photos=[image_upload()])
     theirs = TweetFactory(user=bob, text="bob's")
     tweet_services.like_tweet(user=alice, tweet_id=theirs.pk)
+    Bookmark.objects.create(user=alice, tweet=theirs)
     CommentFactory(tweet=theirs, user=alice, text="a comment")
     conversation, _ = messaging_services.get_or_create_conversation(user=bob, username="alice")
     messaging_services.send_message(sender=bob, conversation=conversation, text="hello alice")
@@ -93,6 +95,7 @@ def test_an_export_is_built_and_downloaded_by_its_owner(
     assert [t["text"] for t in json.loads(archive.read("tweets.json"))] == ["mine #export"]
     assert [c["text"] for c in json.loads(archive.read("comments.json"))] == ["a comment"]
     assert [like["tweet_id"] for like in json.loads(archive.read("likes.json"))] == [theirs.pk]
+    assert [b["tweet_id"] for b in json.loads(archive.read("bookmarks.json"))] == [theirs.pk]
     assert [f["username"] for f in json.loads(archive.read("following.json"))] == ["bob"]
     assert [f["username"] for f in json.loads(archive.read("followers.json"))] == ["bob"]
     messages = json.loads(archive.read("messages.json"))
