@@ -9,6 +9,12 @@ class AuthenticationFailed(ApplicationError):
     default_detail = "Incorrect username or password."
 
 
+class AccountSuspended(ApplicationError):
+    status_code = status.HTTP_403_FORBIDDEN
+    default_code = "account_suspended"
+    default_detail = "This account is suspended."
+
+
 class TokenInvalid(ApplicationError):
     status_code = status.HTTP_401_UNAUTHORIZED
     default_code = "authentication_failed"

@@ -55,6 +55,9 @@ class User(AbstractUser):
     avatar = models.ImageField(upload_to=avatar_upload_to, blank=True, default="")
     # A protected account's tweets are shown only to its accepted followers (docs/safety.md).
     is_protected = models.BooleanField(default=False)
+    # Set by a moderator (moderation.services.suspend_user), with is_active off: the account
+    # cannot log in (403 `account_suspended`) and its content leaves every list.
+    suspended_at = models.DateTimeField(null=True, blank=True)
 
     # Denormalised counters, moved with F() by the services that change what they count.
     followers_count = models.PositiveIntegerField(default=0)

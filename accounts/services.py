@@ -16,8 +16,9 @@ from rest_framework_simplejwt.tokens import RefreshToken, UntypedToken
 from rest_framework_simplejwt.utils import get_md5_hash_password
 
 from accounts import tasks
-from accounts.exceptions import AuthenticationFailed, TokenInvalid
+from accounts.exceptions import AccountSuspended, AuthenticationFailed, TokenInvalid
 from accounts.models import RefreshTokenFamily, User
+from accounts.selectors import find_user_by_login
 from accounts.tokens import (
     check_password_reset_token,
     read_email_verification_token,
@@ -138,9 +139,14 @@ def issue_tokens(*, user: User, family: RefreshTokenFamily | None = None) -> dic
 
 
 def login(*, request, login: str, password: str) -> User:
-    """The user for these credentials. One error for unknown user and wrong password."""
+    """The user for these credentials. One error for unknown user and wrong password;
+    AccountSuspended (403) for the right password of a suspended account, and only then,
+    so a suspension is not told to whoever types a username."""
     user = authenticate(request, username=login, password=password)
     if user is None:
+        suspended = find_user_by_login(login)
+        if suspended and suspended.suspended_at and suspended.check_password(password):
+            raise AccountSuspended()
         raise AuthenticationFailed()
     User.objects.filter(pk=user.pk).update(last_login=timezone.now())
     return user
@@ -295,6 +301,19 @@ def erase_account(*, user_id: int) -> None:
     OutstandingToken.objects.filter(user_id=user_id).delete()  # blacklist rows cascade
     RefreshTokenFamily.objects.filter(user_id=user_id).delete()
     IdempotencyKey.objects.filter(user_id=user_id).delete()
+
+
+@transaction.atomic
+def suspend_user(*, user: User) -> bool:
+    """A moderator's suspension: as deactivate_user (no login, every refresh token revoked,
+    access tokens refused as for any inactive user, sockets closed), and login answers 403
+    `account_suspended`. False when the account was already suspended or inactive."""
+    changed = User.objects.filter(pk=user.pk, is_active=True).update(
+        is_active=False, suspended_at=timezone.now()
+    )
+    revoke_all_tokens(user=user)
+    close_user_sockets_on_commit(user.pk)
+    return bool(changed)
 
 
 # --- email verification ------------------------------------------------------------------

@@ -110,6 +110,7 @@ INSTALLED_APPS = [
     "notifications",
     "messaging",
     "lifecycle",
+    "moderation",
     "demo",
     "oauth2_provider",
     "mastodon_api",
@@ -421,6 +422,7 @@ REST_FRAMEWORK = {
         "upload": "30/min",
         "facebook": "30/min",
         "export": "10/day",
+        "report": "30/hour",
         **env.dict("THROTTLE_RATES", default={}),
     },
     # How many reverse proxies stand in front (their X-Forwarded-For entries are trusted).

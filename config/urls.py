@@ -16,6 +16,7 @@ from friendships import urls as friendships_urls
 from lifecycle import urls as lifecycle_urls
 from mastodon_api import urls as mastodon_urls
 from messaging import urls as messaging_urls
+from moderation import urls as moderation_urls
 from newsfeeds import urls as newsfeeds_urls
 from notifications import urls as notifications_urls
 from tweets import urls as tweets_urls
@@ -32,6 +33,7 @@ for app_urls in (
     messaging_urls,
     facebook_urls,
     lifecycle_urls,
+    moderation_urls,
 ):
     api_v1.registry.extend(app_urls.router.registry)
 

@@ -75,6 +75,9 @@ class Message(models.Model):
     # The sender's own id for a message sent over the socket (`message.send`): a repeat
     # stores nothing new, also after a reconnect. Empty for messages sent over REST.
     client_id = models.CharField(max_length=CLIENT_ID_MAX_LENGTH, blank=True)
+    # Set by a moderator (moderation.services.hide_content): the message leaves the
+    # conversation for every participant (docs/safety.md).
+    hidden_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         indexes = [models.Index(fields=["conversation", "-id"], name="messaging_message_conv_id")]

@@ -1,6 +1,15 @@
 from datetime import UTC, datetime
 
-from django.db.models import Count, IntegerField, OuterRef, Prefetch, QuerySet, Subquery, Value
+from django.db.models import (
+    Count,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
 from django.db.models.functions import Coalesce
 
 from accounts.models import User
@@ -20,7 +29,9 @@ def list_conversations(*, user: User) -> QuerySet:
         "last_read_message_id"
     )
     unread = (
-        Message.objects.filter(conversation=OuterRef("pk"), id__gt=OuterRef("my_last_read"))
+        Message.objects.filter(
+            shown_messages(), conversation=OuterRef("pk"), id__gt=OuterRef("my_last_read")
+        )
         .exclude(sender=user)
         .values("conversation")
         .annotate(n=Count("id"))
@@ -79,8 +90,15 @@ def get_message_by_client_id(*, sender: User, client_id: str) -> Message | None:
     )
 
 
+def shown_messages() -> Q:
+    """Messages no moderator hid, from senders who are not suspended (docs/safety.md)."""
+    return Q(hidden_at__isnull=True, sender__is_active=True)
+
+
 def list_messages(*, conversation: Conversation) -> QuerySet:
-    """A conversation's messages, newest first."""
+    """A conversation's messages, newest first, without hidden ones (shown_messages)."""
     return (
-        Message.objects.filter(conversation=conversation).select_related("sender").order_by("-id")
+        Message.objects.filter(shown_messages(), conversation=conversation)
+        .select_related("sender")
+        .order_by("-id")
     )

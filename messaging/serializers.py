@@ -41,6 +41,13 @@ class ConversationSerializer(serializers.ModelSerializer):
         """A group's title; null for a one-to-one or a group without one."""
         return conversation.title or None
 
+    def to_representation(self, conversation: Conversation) -> dict:
+        data = super().to_representation(conversation)
+        last = conversation.last_message
+        if last is not None and (last.hidden_at is not None or not last.sender.is_active):
+            data["last_message"] = None  # hidden by a moderator, or its sender suspended
+        return data
+
     @extend_schema_field(UserSummarySerializer(many=True))
     def get_participants(self, conversation: Conversation) -> list:
         users = [member.user for member in conversation.members.all()]

@@ -147,6 +147,19 @@ def send_message(
 
 
 @transaction.atomic
+def hide_message(*, message_id: int) -> Message:
+    """A moderator's decision: the message leaves its conversation for every participant.
+    Raises NotFound."""
+    message = Message.objects.select_for_update().filter(pk=message_id).first()
+    if message is None:
+        raise NotFound("No message with that id.")
+    if message.hidden_at is None:
+        message.hidden_at = timezone.now()
+        message.save(update_fields=["hidden_at"])
+    return message
+
+
+@transaction.atomic
 def mark_conversation_read(*, user: User, conversation: Conversation) -> None:
     """Everything in the conversation so far is read by the user. When that moved their
     marker, the other participants' sockets get a `read` event after commit."""

@@ -15,9 +15,11 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import (
     BigIntegerField,
+    BooleanField,
     Count,
     DateTimeField,
     Exists,
+    ExpressionWrapper,
     F,
     OuterRef,
     Q,
@@ -36,6 +38,11 @@ from newsfeeds import cache, tasks
 from newsfeeds.models import Fanout, FanoutBatch, NewsFeed
 from safety.selectors import blocked_either_way, muting
 from tweets.models import Tweet
+from tweets.selectors import available
+
+# A tweet that may be delivered: not hidden, its author (and a retweet's original and its
+# author) not suspended (docs/safety.md).
+AVAILABLE = available() & (Q(retweet_of__isnull=True) | available("retweet_of"))
 
 logger = logging.getLogger(__name__)
 
@@ -82,6 +89,30 @@ def forget_tweets(*, tweet_ids: Sequence[int]) -> None:
     )
     ids = list(tweet_ids)
     transaction.on_commit(lambda: cache.remove(ids, readers))
+
+
+def withdraw_tweets(*, tweet_ids: Sequence[int]) -> None:
+    """Moderation hid these tweets: delete their feed rows and those of their retweets
+    (the rows stay out of every feed; lists leave the tweets out on read), and drop them
+    from cached feeds after commit."""
+    ids = list(tweet_ids) + list(
+        Tweet.objects.filter(retweet_of_id__in=tweet_ids).values_list("pk", flat=True)
+    )
+    forget_tweets(tweet_ids=ids)
+    NewsFeed.objects.filter(tweet_id__in=ids).delete()
+
+
+def withdraw_author(*, author: User) -> None:
+    """Moderation suspended the author: delete the feed rows of their tweets and retweets,
+    and of others' retweets of their tweets, everywhere, and drop them from cached feeds
+    after commit."""
+    ids = list(
+        Tweet.objects.filter(Q(user=author) | Q(retweet_of__user=author)).values_list(
+            "pk", flat=True
+        )
+    )
+    forget_tweets(tweet_ids=ids)
+    NewsFeed.objects.filter(tweet_id__in=ids).delete()
 
 
 def dispatch_fanout(*, tweet_id: int) -> list[int]:
@@ -152,15 +183,21 @@ def deliver_batch(*, batch_id: int) -> int:
             return 0  # deleted while queued
         tweet = (
             Tweet.objects.filter(pk=fanout.tweet_id)
-            .values("retweet_of__user_id", "in_reply_to__user_id")
+            .annotate(shown=ExpressionWrapper(AVAILABLE, output_field=BooleanField()))
+            .values("retweet_of__user_id", "in_reply_to__user_id", "shown")
             .first()
         )
-        follower_ids = _insert_rows(
-            fanout,
-            batch,
-            original_author_id=tweet["retweet_of__user_id"],
-            replied_to_id=tweet["in_reply_to__user_id"],
-        )
+        follower_ids = []
+        # Hidden by a moderator, or its author suspended, while queued: delivered to nobody
+        # (the lock above orders a hide and this batch: whichever commits first, the other
+        # sees it).
+        if tweet["shown"]:
+            follower_ids = _insert_rows(
+                fanout,
+                batch,
+                original_author_id=tweet["retweet_of__user_id"],
+                replied_to_id=tweet["in_reply_to__user_id"],
+            )
         FanoutBatch.objects.filter(pk=batch.pk, done_at__isnull=True).update(done_at=timezone.now())
         # Take the fan-out's row lock before looking for undone batches: two last batches
         # committing together would otherwise each see the other as pending, and neither

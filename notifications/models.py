@@ -16,19 +16,28 @@ class Verb(models.TextChoices):
     FOLLOW_ACCEPTED = "follow_accepted"
     REPLIED = "replied"
     QUOTED = "quoted"
+    REPORT_RESOLVED = "report_resolved"
 
 
 class Notification(models.Model):
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
     )
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    # None for a notification from Chirp itself (`report_resolved`: the moderator who acted
+    # is not named to the reporter).
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
     verb = models.CharField(max_length=20, choices=Verb.choices)
     tweet = models.ForeignKey(
         "tweets.Tweet", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
     comment = models.ForeignKey(
         "tweets.Comment", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    # `report_resolved`: the report whose outcome it tells.
+    report = models.ForeignKey(
+        "moderation.Report", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
     # For toggles (like, follow, retweet) and mentions: "verb:actor:object". A second like
     # after an unlike hits the unique key and creates nothing. Comments and messages are

@@ -8,15 +8,25 @@ from notifications.models import Notification, NotificationOptOut, Verb
 from safety.selectors import shielded
 
 
+def shown() -> Q:
+    """Notifications whose actor is active (not suspended, not deleted) and whose tweet and
+    comment no moderator hid (docs/safety.md): columns of the rows a list joins anyway."""
+    return (
+        (Q(actor__isnull=True) | Q(actor__is_active=True))
+        & (Q(tweet__isnull=True) | Q(tweet__hidden_at__isnull=True))
+        & (Q(comment__isnull=True) | Q(comment__hidden_at__isnull=True))
+    )
+
+
 def list_notifications(
     *, recipient: User, unread_only: bool = False, verbs: Collection[str] = ()
 ) -> QuerySet:
-    """The recipient's notifications, newest first, with actor, tweet and comment joined;
-    only unread ones with `unread_only`, only these verbs when `verbs` names any. One
-    query a page, filters included."""
+    """The recipient's notifications, newest first, with actor, tweet, comment and report
+    joined; without those shown() leaves out; only unread ones with `unread_only`, only
+    these verbs when `verbs` names any. One query a page, filters included."""
     queryset = (
-        Notification.objects.filter(recipient=recipient)
-        .select_related("actor", "tweet", "comment")
+        Notification.objects.filter(shown(), recipient=recipient)
+        .select_related("actor", "tweet", "comment", "report")
         .order_by("-id")
     )
     if unread_only:
@@ -35,7 +45,7 @@ def access_notification(*, recipient: User, notification_id: int) -> Notificatio
 
 
 def unread_count(*, recipient: User | int) -> int:
-    return Notification.objects.filter(recipient=recipient, unread=True).count()
+    return Notification.objects.filter(shown(), recipient=recipient, unread=True).count()
 
 
 def is_silenced(*, recipient_id: int, actor_id: int, verb: str) -> bool:

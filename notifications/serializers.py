@@ -14,14 +14,24 @@ class NotificationCommentSerializer(serializers.Serializer):
     text = serializers.CharField()
 
 
+class NotificationReportSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    status = serializers.CharField(help_text="`actioned` or `dismissed`.")
+
+
 class NotificationSerializer(serializers.ModelSerializer):
-    actor = UserSummarySerializer(read_only=True)
+    actor = UserSummarySerializer(
+        read_only=True, allow_null=True, help_text="Null for `report_resolved` (from Chirp)."
+    )
     tweet = NotificationTweetSerializer(read_only=True, allow_null=True)
     comment = NotificationCommentSerializer(read_only=True, allow_null=True)
+    report = NotificationReportSerializer(
+        read_only=True, allow_null=True, help_text="The report `report_resolved` tells of."
+    )
 
     class Meta:
         model = Notification
-        fields = ("id", "verb", "actor", "tweet", "comment", "unread", "created_at")
+        fields = ("id", "verb", "actor", "tweet", "comment", "report", "unread", "created_at")
         read_only_fields = fields
 
 

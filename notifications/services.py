@@ -68,6 +68,20 @@ def notify(
     return notification
 
 
+def notify_report_resolved(*, recipient_id: int, report_id: int) -> Notification | None:
+    """Tell a reporter their report was resolved (`report_resolved`, from Chirp: no actor),
+    unless they turned the verb off; pushed after commit. Call inside the decision's
+    transaction."""
+    turned_off = NotificationOptOut.objects.filter(user_id=recipient_id, verb=Verb.REPORT_RESOLVED)
+    if turned_off.exists():
+        return None
+    notification = Notification.objects.create(
+        recipient_id=recipient_id, actor=None, verb=Verb.REPORT_RESOLVED, report_id=report_id
+    )
+    send_to_user_on_commit(recipient_id, lambda: notification_event(notification.pk, recipient_id))
+    return notification
+
+
 def forget_between(*, user_id: int, other_id: int) -> int:
     """On a block: delete the notifications each of the two users had from the other.
     Call inside the block's transaction. Returns how many."""

@@ -118,3 +118,13 @@ def alice_client(alice, make_auth_client):
 @pytest.fixture
 def bob_client(bob, make_auth_client):
     return make_auth_client(bob)
+
+
+@pytest.fixture
+def committed(django_capture_on_commit_callbacks):
+    """`with committed(): ...` runs the block's on-commit callbacks (fan-out, cache, pushes)."""
+
+    def run():
+        return django_capture_on_commit_callbacks(execute=True)
+
+    return run

@@ -80,6 +80,9 @@ class Tweet(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now)
     edited_at = models.DateTimeField(null=True, blank=True)
+    # Set by a moderator (moderation.services.hide_content): the tweet leaves every list and
+    # its detail answers 404; the row stays, for the audit and the appeal (docs/safety.md).
+    hidden_at = models.DateTimeField(null=True, blank=True)
     likes_count = models.PositiveIntegerField(default=0)
     retweets_count = models.PositiveIntegerField(default=0)
     comments_count = models.PositiveIntegerField(default=0)
@@ -216,6 +219,7 @@ class Comment(models.Model):
     )
     text = models.CharField(max_length=TWEET_MAX_LENGTH)
     created_at = models.DateTimeField(default=timezone.now)
+    hidden_at = models.DateTimeField(null=True, blank=True)  # as Tweet.hidden_at
     likes_count = models.PositiveIntegerField(default=0)
 
     class Meta:

@@ -70,7 +70,7 @@ ALIASES = (("t", "u"), ("o", "ou"), ("q", "qu"))
 
 def render_tweets(tweet_ids: Sequence[int], *, viewer: User, request: Request) -> list[dict]:
     """TweetSerializer's output for these tweets, in this order; tweets that no longer
-    exist are left out. One query, one more for tweets not cached (or with Redis away)."""
+    exist, or that a moderator hid or whose author is suspended, are left out. One query, one more for tweets not cached (or with Redis away)."""
     rows = _fresh_rows(tweet_ids, viewer)
     shown: dict[int, dict] = {}
     for row in rows.values():
@@ -144,6 +144,10 @@ def _fresh_rows(
         f"LEFT JOIN {users} ou ON ou.id = o.user_id "
         f"LEFT JOIN {tweets} q ON q.id = COALESCE(t.quote_of_id, o.quote_of_id) "
         f"LEFT JOIN {users} qu ON qu.id = q.user_id WHERE t.id IN ({placeholders})"
+        # Hidden by a moderator, or by a suspended or deleted user (tweets.selectors.available),
+        # the tweet or a retweet's original: left out, like a deleted tweet.
+        " AND t.hidden_at IS NULL AND u.is_active"
+        " AND (o.id IS NULL OR (o.hidden_at IS NULL AND ou.is_active))"
     )
     viewer_id = viewer.pk if viewer.is_authenticated else None  # = NULL: never true
     with connection.cursor() as cursor:

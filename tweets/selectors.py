@@ -60,11 +60,21 @@ CONTEXT_DESCENDANTS = 200
 SHOWN_USERS = ("user_id", "retweet_of__user_id")
 
 
+def available(path: str = "") -> Q:
+    """Tweets (or comments) at `path` that no moderator hid and whose author is active: not
+    suspended, not deleted (docs/safety.md, "Reports and moderation"). Columns of the row
+    and of its author, which every list joins anyway: no query of its own."""
+    prefix = f"{path}__" if path else ""
+    return Q(**{f"{prefix}hidden_at__isnull": True, f"{prefix}user__is_active": True})
+
+
 def visible_to(viewer: User | None) -> Q:
-    """Tweets the viewer may see: by accounts that are not protected, their own, or
-    followed; for a retweet, the same of the original's author (docs/safety.md)."""
-    return can_see_tweets_of(viewer, "user") & (
-        Q(retweet_of__isnull=True) | can_see_tweets_of(viewer, "retweet_of__user")
+    """Tweets the viewer may see: available, and by accounts that are not protected, their
+    own, or followed; for a retweet, the same of the original (docs/safety.md)."""
+    return (
+        available()
+        & can_see_tweets_of(viewer, "user")
+        & (Q(retweet_of__isnull=True) | shown_original(viewer))
     )
 
 
@@ -91,6 +101,11 @@ def displayed(queryset: QuerySet, *, viewer: User | None) -> QuerySet:
             may_see_quote(viewer, "retweet_of__quote_of"), output_field=boolean
         ),
     )
+
+
+def shown_original(viewer: User | None) -> Q:
+    """A retweet's original may be shown to the viewer: available, and visible as above."""
+    return available("retweet_of") & can_see_tweets_of(viewer, "retweet_of__user")
 
 
 def get_tweet(*, tweet_id: int, for_update: bool = False) -> Tweet:
@@ -230,7 +245,7 @@ def list_replies(*, tweet_id: int, viewer: User | None) -> QuerySet:
 
 
 def get_comment(*, comment_id: int, for_update: bool = False) -> Comment:
-    queryset = Comment.objects.select_related("tweet")
+    queryset = Comment.objects.select_related("tweet", "user")
     if for_update:
         queryset = queryset.select_for_update(of=("self",))
     comment = queryset.filter(pk=comment_id).first()
@@ -243,7 +258,8 @@ def list_tweets(
     *, viewer: User | None, hashtag: str | None = None, q: str | None = None
 ) -> QuerySet:
     """Tweets, newest first; filtered by hashtag and/or search words; without those of
-    users who block the viewer or whom the viewer blocks."""
+    users who block the viewer or whom the viewer blocks, and without hidden tweets and
+    those of suspended users (visible_to)."""
     queryset = _shown_to(Tweet.objects.all(), viewer).order_by("-id")
     if hashtag:
         # Stored tags are NFC and lower-cased (tweets.parsing): look up the same form.
@@ -285,10 +301,9 @@ def list_user_tweets(*, username: str, viewer: User | None) -> QuerySet:
         raise NotFound("No user with that username.")
     if getattr(user, "blocked", False):
         raise Blocked()
-    queryset = displayed(Tweet.objects.filter(user=user), viewer=viewer)
-    queryset = queryset.filter(
-        Q(retweet_of__isnull=True) | can_see_tweets_of(viewer, "retweet_of__user")
-    )
+    queryset = displayed(Tweet.objects.filter(user=user, hidden_at__isnull=True), viewer=viewer)
+    queryset = queryset.filter()
+    queryset = queryset.filter(Q(retweet_of__isnull=True) | shown_original(viewer))
     return hide_blocked(queryset, viewer=viewer, fields=["retweet_of__user_id"]).order_by("-id")
 
 
@@ -299,7 +314,8 @@ def list_bookmarks(*, user: User) -> QuerySet:
     either way), which come back if that changes. One query a page."""
     related = [f"tweet__{path}" for path in TWEET_RELATED]
     queryset = Bookmark.objects.filter(user=user).select_related("tweet", *related)
-    queryset = queryset.filter(can_see_tweets_of(user, "tweet__user")).annotate(
+    queryset = queryset.filter(available("tweet"), can_see_tweets_of(user, "tweet__user"))
+    queryset = queryset.annotate(
         quote_shown=ExpressionWrapper(
             may_see_quote(user, "tweet__quote_of"), output_field=BooleanField()
         )
@@ -321,7 +337,7 @@ def list_likes(*, tweet_id: int, viewer: User | None) -> QuerySet:
     """Likes of a tweet with their users, most recent first, without users who block the
     viewer or whom the viewer blocks. Raises as access_original does."""
     tweet = access_original(tweet_id=tweet_id, viewer=viewer)
-    queryset = Like.objects.filter(tweet=tweet).select_related("user")
+    queryset = Like.objects.filter(tweet=tweet, user__is_active=True).select_related("user")
     return hide_blocked(queryset, viewer=viewer, fields=["user_id"]).order_by("-id")
 
 
@@ -335,7 +351,8 @@ def list_comments(*, tweet_id: int, viewer: User | None) -> QuerySet:
 
 def comments_of(original: Tweet, *, viewer: User | None) -> QuerySet:
     """list_comments for a tweet the caller already checked the viewer may see."""
-    queryset = Comment.objects.filter(tweet=original).select_related("user").order_by("id")
+    queryset = Comment.objects.filter(available(), tweet=original).select_related("user")
+    queryset = queryset.order_by("id")
     queryset = hide_blocked(queryset, viewer=viewer, fields=["user_id"])
     return with_comment_flags(queryset, viewer=viewer)
 
@@ -350,7 +367,7 @@ def with_comment_flags(queryset: QuerySet, *, viewer: User | None) -> QuerySet:
 
 def get_comment_for_display(*, comment_id: int, viewer: User | None) -> Comment:
     comment = with_comment_flags(
-        Comment.objects.select_related("user").filter(pk=comment_id), viewer=viewer
+        Comment.objects.select_related("user").filter(available(), pk=comment_id), viewer=viewer
     ).first()
     if comment is None:
         raise NotFound("No comment with that id.")

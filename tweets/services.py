@@ -440,6 +440,29 @@ def _delete_tweets(tweets: Sequence[Tweet]) -> None:
 
 
 @transaction.atomic
+def hide_tweet(*, tweet_id: int) -> Tweet:
+    """A moderator's decision: the tweet (and with it every retweet of it) leaves every list
+    and feed, and its detail answers 404. Counters stay: the row is kept (docs/safety.md).
+    Raises NotFound for a missing tweet."""
+    tweet = selectors.get_tweet(tweet_id=tweet_id, for_update=True)
+    if tweet.hidden_at is None:
+        tweet.hidden_at = timezone.now()
+        tweet.save(update_fields=["hidden_at"])
+    newsfeed_services.withdraw_tweets(tweet_ids=[tweet.pk])
+    return tweet
+
+
+@transaction.atomic
+def hide_comment(*, comment_id: int) -> Comment:
+    """A moderator's decision: the comment leaves its tweet's comments. Raises NotFound."""
+    comment = selectors.get_comment(comment_id=comment_id, for_update=True)
+    if comment.hidden_at is None:
+        comment.hidden_at = timezone.now()
+        comment.save(update_fields=["hidden_at"])
+    return comment
+
+
+@transaction.atomic
 def remove_retweets_of(*, author: User) -> int:
     """Delete other users' retweets of the author's tweets: the account became protected,
     its tweets cannot be retweeted, and a retweet would show them beyond its followers.
@@ -600,6 +623,8 @@ def _lock_comment(*, comment_id: int, viewer: User | None = None) -> Comment:
     NotFound and Blocked for the tweet as `selectors.access_original` (a comment on a
     protected account's tweet is as hidden as the tweet)."""
     comment = selectors.get_comment(comment_id=comment_id)
+    if viewer is not None and (comment.hidden_at is not None or not comment.user.is_active):
+        raise NotFound("No comment with that id.")  # hidden by a moderator, or suspended
     _lock_original(tweet_id=comment.tweet_id, mode="KEY SHARE", viewer=viewer)
     if not lock_rows(Comment, [comment.pk], mode="NO KEY UPDATE"):
         raise NotFound("No comment with that id.")

@@ -8,7 +8,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts import services as account_services
-from accounts.exceptions import AuthenticationFailed
+from accounts.exceptions import AccountSuspended, AuthenticationFailed
 from accounts.models import User
 from core.exceptions import Conflict
 from facebook_connect.exceptions import EmailInUse
@@ -64,6 +64,8 @@ def _match_or_register(verified: VerifiedToken, site_url: str) -> tuple[User, bo
         account = _locked_account(verified.facebook_id)
         if account is None:
             raise refusal
+    if account.user.suspended_at is not None:
+        raise AccountSuspended()  # the Facebook token proves who it is, as a password does
     if not account.user.is_active:
         raise AuthenticationFailed("This account is disabled.")
     store_token(account, verified)

@@ -16,6 +16,7 @@ PROJECT_APPS = {
     "notifications",
     "messaging",
     "facebook_connect",
+    "moderation",
 }
 
 
@@ -42,6 +43,7 @@ def test_every_model_has_a_plural_in_english():
 def test_every_changelist_opens_for_staff(client, django_capture_on_commit_callbacks):
     from friendships.services import follow_user
     from messaging.services import get_or_create_conversation, send_message
+    from moderation.services import create_report, dismiss_case
     from tweets.services import like_tweet, retweet
 
     alice, bob = UserFactory(username="alice"), UserFactory(username="bob")
@@ -53,6 +55,11 @@ def test_every_changelist_opens_for_staff(client, django_capture_on_commit_callb
         retweet(user=bob, tweet_id=tweet.pk)
         conversation, _ = get_or_create_conversation(user=bob, username="alice")
         send_message(sender=bob, conversation=conversation, text="hi")
+        report, _ = create_report(
+            reporter=bob, target_type="tweet", target_id=tweet.pk, reason="spam"
+        )
+        dismiss_case(moderator=None, case_id=report.case_id)
+        create_report(reporter=alice, target_type="user", username="bob", reason="abuse")
     client.force_login(UserFactory(is_staff=True, is_superuser=True))
     for model in project_models():
         url = f"/admin/{model._meta.app_label}/{model._meta.model_name}/"

@@ -67,6 +67,7 @@ API_OPERATIONS = [
     ("/api/v1/notifications/mark-all-read/", "POST"),
     ("/api/v1/notifications/unread-count/", "GET"),
     ("/api/v1/notifications/{id}/", "PATCH"),
+    ("/api/v1/reports/", "GET POST"),
     ("/api/v1/trends/", "GET"),
     ("/api/v1/tweets/", "GET POST"),
     ("/api/v1/tweets/{id}/", "DELETE GET PATCH"),

@@ -267,6 +267,18 @@ def test_disabled_account_cannot_log_in(api_client, fake_graph):
     assert response.json()["code"] == "authentication_failed"
 
 
+def test_suspended_account_is_told_so(api_client, fake_graph):
+    from django.utils import timezone
+
+    fb_login(api_client, "alice")
+    User.objects.update(is_active=False, suspended_at=timezone.now())
+
+    response = fb_login(api_client, "alice")
+
+    assert response.status_code == 403
+    assert response.json() == {"code": "account_suspended", "detail": "This account is suspended."}
+
+
 def test_login_syncs_friends_likes_and_avatar_after_commit(
     api_client, fake_graph, django_capture_on_commit_callbacks
 ):

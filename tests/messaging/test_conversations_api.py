@@ -351,6 +351,7 @@ def test_message_notifies_and_pushes_to_both_participants(
                 "actor": summary_json(alice),
                 "tweet": None,
                 "comment": None,
+                "report": None,
                 "unread": True,
                 "created_at": iso(notification.created_at),
             },

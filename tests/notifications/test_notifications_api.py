@@ -38,6 +38,7 @@ def notification_json(notification, **overrides) -> dict:
             if notification.comment
             else None
         ),
+        "report": None,
         "unread": notification.unread,
         "created_at": iso(notification.created_at),
     }
@@ -68,6 +69,7 @@ def test_each_action_notifies_its_recipient_exactly_once(
                 "actor": summary_json(bob),
                 "tweet": {"id": tweet.pk, "text": tweet.text} if tweet else None,
                 "comment": {"id": comment_.pk, "text": comment_.text} if comment_ else None,
+                "report": None,
                 "unread": True,
                 "created_at": iso(notification.created_at),
             }

@@ -1,7 +1,5 @@
 """Helpers for the blocks and mutes tests."""
 
-import pytest
-
 
 def block(client, user, method: str = "post"):
     return getattr(client, method)(f"/api/v1/users/{user.username}/block/")
@@ -19,13 +17,3 @@ def ids(response) -> list[int]:
 def usernames(response) -> list[str]:
     assert response.status_code == 200, response.json()
     return [item["username"] for item in response.json()["results"]]
-
-
-@pytest.fixture
-def committed(django_capture_on_commit_callbacks):
-    """`with committed(): ...` runs the block's on-commit callbacks (fan-out, cache)."""
-
-    def run():
-        return django_capture_on_commit_callbacks(execute=True)
-
-    return run
