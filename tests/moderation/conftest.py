@@ -23,4 +23,5 @@ def case_of(target_type: str, target) -> Case:
 def message(alice, bob):
     """A message from bob to alice."""
     conversation, _ = get_or_create_conversation(user=bob, username="alice")
-    return send_message(sender=bob, conversation=conversation, text="buy my stuff")
+    sent, _ = send_message(sender=bob, conversation=conversation, text="buy my stuff")
+    return sent
