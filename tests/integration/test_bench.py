@@ -60,7 +60,7 @@ def test_tiny_bench_writes_json_and_charts(bench_database_url, tmp_path):
     assert completed.returncode == 0, completed.stdout[-4000:] + completed.stderr[-4000:]
     result = json.loads(out.read_text())
     assert result["failed"] == []
-    assert set(result["parts"]) == {"feed", "serving", "fanout", "sockets"}
+    assert set(result["parts"]) == {"feed", "serving", "fanout", "sockets", "chat"}
     for name, part in result["parts"].items():
         assert part["checks"], name
         assert len(part["load_average_before"]) == 3, name
@@ -72,4 +72,4 @@ def test_tiny_bench_writes_json_and_charts(bench_database_url, tmp_path):
     for chart in ("latency.png", "throughput.png"):
         assert (charts / chart).read_bytes().startswith(PNG_SIGNATURE)
     assert "goals met" in completed.stdout
-    assert "] 4/4 sockets: done in" in completed.stdout  # the progress line
+    assert "] 5/5 chat: done in" in completed.stdout  # the progress line
