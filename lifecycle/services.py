@@ -44,8 +44,9 @@ from messaging.models import Message
 from newsfeeds import services as newsfeed_services
 from notifications import services as notification_services
 from notifications.models import Notification
+from safety.models import Block, Mute
 from tweets import services as tweet_services
-from tweets.models import Bookmark, Comment, Like, Tweet, TweetPhoto
+from tweets.models import Bookmark, Comment, Like, Pin, Tweet, TweetEdit, TweetPhoto
 
 logger = logging.getLogger(__name__)
 
@@ -245,9 +246,20 @@ def _photo_names(user_id: int) -> QuerySet:
 
 def _rows_tweets(user_id: int) -> QuerySet:
     return Tweet.objects.filter(user_id=user_id).values(
-        "id", "text", "created_at", "edited_at", "retweet_of_id",
-        "likes_count", "retweets_count", "comments_count",
+        "id", "text", "created_at", "edited_at", "retweet_of_id", "in_reply_to_id",
+        "quote_of_id", "likes_count", "retweets_count", "comments_count",
     )  # fmt: skip
+
+
+def _rows_edits(user_id: int) -> QuerySet:
+    """The texts the user's tweets had before each edit (the current text is in tweets)."""
+    return TweetEdit.objects.filter(tweet__user_id=user_id).values(
+        "id", "tweet_id", "text", "edited_at"
+    )
+
+
+def _rows_pins(user_id: int) -> QuerySet:
+    return Pin.objects.filter(user_id=user_id).values("id", "tweet_id", "created_at")
 
 
 def _rows_comments(user_id: int) -> QuerySet:
@@ -276,6 +288,18 @@ def _rows_bookmarks(user_id: int) -> QuerySet:
     return Bookmark.objects.filter(user_id=user_id).values("id", "tweet_id", "created_at")
 
 
+def _rows_blocks(user_id: int) -> QuerySet:
+    return Block.objects.filter(blocker_id=user_id).values(
+        "id", "created_at", username=F("blocked__username")
+    )
+
+
+def _rows_mutes(user_id: int) -> QuerySet:
+    return Mute.objects.filter(muter_id=user_id).values(
+        "id", "created_at", "expires_at", username=F("muted__username")
+    )
+
+
 def _rows_messages(user_id: int) -> QuerySet:
     """Every message of the user's conversations, theirs and the others'."""
     return Message.objects.filter(conversation__members__user_id=user_id).values(
@@ -296,7 +320,9 @@ def _rows_notifications(user_id: int) -> QuerySet:
 
 
 def _rows_media(user_id: int) -> QuerySet:
-    return _photo_names(user_id).values("id", "tweet_id", "position", "width", "height", "image")
+    return _photo_names(user_id).values(
+        "id", "tweet_id", "position", "width", "height", "alt_text", "image"
+    )
 
 
 # The archive's JSON files, each written a page of rows at a time (`<name>.json`: a list,
@@ -311,6 +337,11 @@ EXPORT_PARTS: tuple[tuple[str, Callable[[int], QuerySet]], ...] = (
     ("messages", _rows_messages),
     ("notifications", _rows_notifications),
     ("media", _rows_media),
+    # Added later: appended, so an export in flight across a deploy keeps its step numbers.
+    ("edits", _rows_edits),
+    ("pins", _rows_pins),
+    ("blocks", _rows_blocks),
+    ("mutes", _rows_mutes),
 )
 # One step per part, and the last: the profile, the archive, the clean-up.
 EXPORT_STEPS = len(EXPORT_PARTS) + 1

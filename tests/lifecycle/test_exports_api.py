@@ -12,12 +12,13 @@ import pytest
 from django.utils import timezone
 
 from accounts import services as account_services
+from friendships import services as friendship_services
 from lifecycle import services
 from lifecycle.models import DataExport
 from messaging import services as messaging_services
 from notifications.models import Notification
 from tests.conftest import authenticate, set_throttle_rates
-from tests.factories import CommentFactory, FriendshipFactory, TweetFactory
+from tests.factories import CommentFactory, FriendshipFactory, TweetFactory, UserFactory
 from tests.shapes import ANY, error, iso
 from tests.tweets.helpers import image_upload
 from tweets import services as tweet_services
@@ -43,6 +44,40 @@ def archive_of(client, url: str) -> zipfile.ZipFile:
     assert response["Content-Type"] == "application/zip"
     assert "attachment" in response["Content-Disposition"]
     return zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
+
+
+def test_the_archive_holds_edits_pins_replies_alt_texts_blocks_and_mutes(
+    alice, bob, alice_client, django_capture_on_commit_callbacks
+):
+    carol = UserFactory(username="carol")
+    FriendshipFactory(follower=alice, followee=bob)
+    theirs = TweetFactory(user=bob, text="bob's")
+    tweet = tweet_services.create_tweet(
+        author=alice, text="first", photos=[image_upload()], alt_texts=["a red square"]
+    )
+    tweet_services.edit_tweet(editor=alice, tweet_id=tweet.pk, text="second")
+    tweet_services.pin_tweet(user=alice, tweet_id=tweet.pk)
+    reply = tweet_services.create_tweet(author=alice, text="a reply", in_reply_to_id=theirs.pk)
+    friendship_services.block_user(blocker=alice, username=carol.username)
+    friendship_services.mute_user(muter=alice, username=bob.username, duration=3600)
+
+    body = start(alice_client, django_capture_on_commit_callbacks).json()
+    archive = archive_of(
+        alice_client, alice_client.get(export_url(body["id"])).json()["download_url"]
+    )
+
+    def part(name):
+        return json.loads(archive.read(f"{name}.json"))
+
+    tweets = {t["id"]: t for t in part("tweets")}
+    assert tweets[tweet.pk]["text"] == "second"
+    assert tweets[reply.pk]["in_reply_to_id"] == theirs.pk
+    assert [(e["tweet_id"], e["text"]) for e in part("edits")] == [(tweet.pk, "first")]
+    assert [p["tweet_id"] for p in part("pins")] == [tweet.pk]
+    assert [m["alt_text"] for m in part("media")] == ["a red square"]
+    assert [b["username"] for b in part("blocks")] == [carol.username]
+    mutes = part("mutes")
+    assert [m["username"] for m in mutes] == [bob.username] and mutes[0]["expires_at"]
 
 
 def test_an_export_is_built_and_downloaded_by_its_owner(
