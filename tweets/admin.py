@@ -58,17 +58,6 @@ class TweetAdmin(admin.ModelAdmin):
     )
     list_filter = ("created_at",)
     search_fields = ("text", "user__username")
-    # Moving a tweet to another author or original would leave counters behind.
-    readonly_fields = (
-        "user",
-        "retweet_of",
-        "likes_count",
-        "retweets_count",
-        "comments_count",
-        "created_at",
-        "edited_at",
-        "edit_count",
-    )
     # retweet_of is shown (its __str__) on every row: join it, or each row costs a query.
     list_select_related = ("user", "retweet_of")
     inlines = [TweetPhotoInline, TweetEditInline]
@@ -79,6 +68,12 @@ class TweetAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request) -> bool:
         return False  # tweets are posted through the API (services parse tags, move counters)
+
+    # Read-only: a text changed here would skip what edit_tweet does (history, hashtags,
+    # mentions, the rendered-tweet cache) and put words in the author's mouth. Moderators
+    # hide a tweet (moderation's queue) or delete it here, through the service.
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
 
     def delete_model(self, request, obj: Tweet) -> None:
         services.delete_tweet(actor=None, tweet_id=obj.pk)

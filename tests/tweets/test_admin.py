@@ -45,6 +45,18 @@ def test_admin_change_pages_open(admin_client_, content):
     assert admin_client_.get(f"/admin/tweets/comment/{comment.pk}/change/").status_code == 200
 
 
+def test_admin_cannot_rewrite_a_tweet(admin_client_, content):
+    tweet = content["tweet"]
+    page = admin_client_.get(f"/admin/tweets/tweet/{tweet.pk}/change/")
+
+    response = admin_client_.post(f"/admin/tweets/tweet/{tweet.pk}/change/", {"text": "rewritten"})
+
+    assert b'name="text"' not in page.content  # shown, not editable
+    assert response.status_code == 403
+    tweet.refresh_from_db()
+    assert tweet.text == "#admin @nobody" and tweet.edit_count == 0
+
+
 @pytest.mark.parametrize("model", ["tweet", "comment", "like"])
 def test_admin_changelists_cost_the_same_whatever_the_row_count(admin_client_, content, model):
     def queries() -> int:
