@@ -25,7 +25,7 @@ from accounts.tokens import (
     read_password_reset_uid,
 )
 from accounts.usernames import free_username
-from core.exceptions import FieldValidationError
+from core.exceptions import Conflict, FieldValidationError
 from core.images import process_image
 from core.models import IdempotencyKey
 from core.realtime import close_user_sockets_on_commit
@@ -313,6 +313,18 @@ def suspend_user(*, user: User) -> bool:
     )
     revoke_all_tokens(user=user)
     close_user_sockets_on_commit(user.pk)
+    return bool(changed)
+
+
+def reinstate_user(*, user: User) -> bool:
+    """A moderator reverses a suspension: the account may log in again (its old tokens stay
+    revoked). False when it was not suspended. Raises Conflict for an account deleted since
+    (closed accounts stay closed)."""
+    if user.username == DELETED_USERNAME.format(pk=user.pk):
+        raise Conflict("This account was deleted; it cannot be reinstated.")
+    changed = User.objects.filter(pk=user.pk, suspended_at__isnull=False).update(
+        is_active=True, suspended_at=None
+    )
     return bool(changed)
 
 

@@ -30,6 +30,7 @@ from typing import ParamSpec, TypeVar
 import psycopg
 from django.db import DatabaseError, connection, transaction
 from django.db.models import Model
+from django.utils import timezone
 
 from core import outages
 
@@ -106,3 +107,12 @@ def lock_rows(model: type[Model], pks: Iterable[int], *, mode: str) -> list[int]
     with connection.cursor() as cursor:
         cursor.execute(sql, [wanted])
         return [row[0] for row in cursor.fetchall()]
+
+
+def set_hidden(row: Model, hidden: bool) -> Model:
+    """A moderator's hide (or its reversal) of a tweet, comment or message: `hidden_at`
+    set to now, or cleared; a row already so is left as it is. Lock the row first."""
+    if (row.hidden_at is not None) != hidden:
+        row.hidden_at = timezone.now() if hidden else None
+        row.save(update_fields=["hidden_at"])
+    return row

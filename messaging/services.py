@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.selectors import get_active_user
+from core.db import set_hidden
 from core.exceptions import NotFound
 from core.realtime import send_now, send_to_users_on_commit
 from messaging import selectors
@@ -150,12 +151,20 @@ def send_message(
 def hide_message(*, message_id: int) -> Message:
     """A moderator's decision: the message leaves its conversation for every participant.
     Raises NotFound."""
+    return set_hidden(_lock_message(message_id), True)
+
+
+@transaction.atomic
+def unhide_message(*, message_id: int) -> Message:
+    """A moderator reverses a hide: the message is back in its conversation. Raises
+    NotFound."""
+    return set_hidden(_lock_message(message_id), False)
+
+
+def _lock_message(message_id: int) -> Message:
     message = Message.objects.select_for_update().filter(pk=message_id).first()
     if message is None:
         raise NotFound("No message with that id.")
-    if message.hidden_at is None:
-        message.hidden_at = timezone.now()
-        message.save(update_fields=["hidden_at"])
     return message
 
 

@@ -1,5 +1,6 @@
 """The moderators' queue: cases (the reports on one target) with the content shown, open
-ones first; three actions, each through moderation.services (docs/safety.md)."""
+ones first; three decisions and their reversal, each through moderation.services
+(docs/safety.md)."""
 
 from django.contrib import admin, messages
 from django.db.models import Case as SqlCase
@@ -73,7 +74,7 @@ class CaseAdmin(ReadOnlyAdmin):
         "resolved_at",
     )
     inlines = [ReportInline, ModerationActionInline]
-    actions = ["hide_content", "suspend_user", "dismiss"]
+    actions = ["hide_content", "suspend_user", "dismiss", "reverse"]
 
     def get_queryset(self, request):
         # Open cases first, then the most recently reported; the reported content in the
@@ -127,6 +128,10 @@ class CaseAdmin(ReadOnlyAdmin):
     @admin.action(description="Dismiss (nothing to act on)")
     def dismiss(self, request, queryset) -> None:
         self._decide(request, queryset, services.dismiss_case, "dismissed")
+
+    @admin.action(description="Reverse the decision (show the content again, reinstate the user)")
+    def reverse(self, request, queryset) -> None:
+        self._decide(request, queryset, services.reverse_decision, "reversed")
 
 
 @admin.register(Report)

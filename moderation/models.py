@@ -2,8 +2,9 @@
 
 Users report tweets, comments, users and messages; the reports on one target while it is
 open are gathered in one Case, the row of the moderators' queue in /admin/. A moderator
-hides the content, suspends its author or dismisses the case; each decision is a
-ModerationAction, the audit trail: who, when, what, on which reports.
+hides the content, suspends its author or dismisses the case, and may later reverse a hide
+or a suspension; each decision is a ModerationAction, the audit trail: who, when, what, on
+which reports.
 """
 
 from django.conf import settings
@@ -104,6 +105,9 @@ class Action(models.TextChoices):
     HIDE = "hide", "hide content"
     SUSPEND = "suspend", "suspend user"
     DISMISS = "dismiss", "dismiss"
+    # A hide or a suspension undone (an appeal upheld, a mistake): the case stays
+    # `actioned` and its audit trail ends with this row.
+    REVERSE = "reverse", "reverse the decision"
 
 
 class ModerationAction(models.Model):

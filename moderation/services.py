@@ -1,12 +1,13 @@
 """Reports and moderators' decisions (docs/safety.md, "Reports and moderation").
 
-Each decision (hide content, suspend user, dismiss) runs in one transaction: the change
-itself, the case and its reports resolved, the audit row (ModerationAction) and the
-reporters' `report_resolved` notifications commit together or not at all.
+Each decision (hide content, suspend user, dismiss; later, reverse a hide or a suspension)
+runs in one transaction: the change itself, the case and its reports resolved, the audit
+row (ModerationAction) and the reporters' `report_resolved` notifications commit together
+or not at all.
 """
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
 from accounts import services as account_services
@@ -94,6 +95,18 @@ def _resolve(*, case: Case, moderator: User | None, action: str) -> ModerationAc
         status=status, resolved_at=now
     )
     Case.objects.filter(pk=case.pk).update(status=status, resolved_at=now)
+    audit = _record(case, moderator, action, reports=reports, at=now)
+    for report in reports:
+        notification_services.notify_report_resolved(
+            recipient_id=report.reporter_id, report_id=report.pk
+        )
+    return audit
+
+
+def _record(
+    case: Case, moderator: User | None, action: str, *, reports: list[Report], at=None
+) -> ModerationAction:
+    """The audit row of one decision on one case, and the reports it resolved."""
     audit = ModerationAction.objects.create(
         case=case,
         moderator=moderator,
@@ -101,13 +114,9 @@ def _resolve(*, case: Case, moderator: User | None, action: str) -> ModerationAc
         target_type=case.target_type,
         target_id=case.target_id,
         target_user_id=case.target_user_id,
-        created_at=now,
+        created_at=at or timezone.now(),
     )
     audit.reports.set(reports)
-    for report in reports:
-        notification_services.notify_report_resolved(
-            recipient_id=report.reporter_id, report_id=report.pk
-        )
     return audit
 
 
@@ -140,6 +149,51 @@ def suspend_user(*, moderator: User | None, case_id: int) -> list[ModerationActi
     newsfeed_services.withdraw_author(author=user)
     cases = selectors.list_open_cases_of(user_id=user.pk).select_for_update().order_by("id")
     return [_resolve(case=other, moderator=moderator, action=Action.SUSPEND) for other in cases]
+
+
+@transaction.atomic
+def reverse_decision(*, moderator: User | None, case_id: int) -> list[ModerationAction]:
+    """Undo the case's hide or suspension: the content is shown again, or the user
+    reinstated (they log in again; content and follows are back in every list). Reversing
+    a suspension reverses it on every case it resolved, one audit row each. Reporters are
+    not notified again. Raises NotFound, or Conflict for a case that is open, dismissed or
+    already reversed, and for an account deleted since."""
+    case = Case.objects.select_for_update().filter(pk=case_id).first()
+    if case is None:
+        raise NotFound("No case with that id.")
+    decision = _last_action(case.pk)
+    if case.status != Status.ACTIONED or decision not in (Action.HIDE, Action.SUSPEND):
+        raise Conflict("Only a hide or a suspension can be reversed, and only once.")
+    if decision == Action.HIDE:
+        UNHIDE[case.target_type](case.target_id)
+        return [_record(case, moderator, Action.REVERSE, reports=[])]
+    user = User.objects.select_for_update().get(pk=case.target_user_id)
+    account_services.reinstate_user(user=user)
+    suspended = (
+        Case.objects.select_for_update()
+        .filter(target_user_id=user.pk, status=Status.ACTIONED)
+        .annotate(decision=Subquery(_actions_of(OuterRef("pk")).values("action")[:1]))
+        .filter(decision=Action.SUSPEND)
+        .order_by("id")
+    )
+    return [_record(other, moderator, Action.REVERSE, reports=[]) for other in suspended]
+
+
+# Hidden content made visible again, by the case's target type.
+UNHIDE = {
+    TargetType.TWEET: lambda pk: tweet_services.unhide_tweet(tweet_id=pk),
+    TargetType.COMMENT: lambda pk: tweet_services.unhide_comment(comment_id=pk),
+    TargetType.MESSAGE: lambda pk: messaging_services.unhide_message(message_id=pk),
+}
+
+
+def _actions_of(case_id) -> QuerySet:
+    """A case's decisions, the latest first."""
+    return ModerationAction.objects.filter(case_id=case_id).order_by("-id")
+
+
+def _last_action(case_id: int) -> str | None:
+    return _actions_of(case_id).values_list("action", flat=True).first()
 
 
 @transaction.atomic

@@ -27,7 +27,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from accounts.models import User
-from core.db import atomic_with_retry, lock_rows
+from core.db import atomic_with_retry, lock_rows, set_hidden
 from core.exceptions import FieldValidationError, NotFound, PermissionDenied
 from core.images import ProcessedImage, process_image
 from friendships.models import Friendship
@@ -444,10 +444,7 @@ def hide_tweet(*, tweet_id: int) -> Tweet:
     """A moderator's decision: the tweet (and with it every retweet of it) leaves every list
     and feed, and its detail answers 404. Counters stay: the row is kept (docs/safety.md).
     Raises NotFound for a missing tweet."""
-    tweet = selectors.get_tweet(tweet_id=tweet_id, for_update=True)
-    if tweet.hidden_at is None:
-        tweet.hidden_at = timezone.now()
-        tweet.save(update_fields=["hidden_at"])
+    tweet = set_hidden(selectors.get_tweet(tweet_id=tweet_id, for_update=True), True)
     newsfeed_services.withdraw_tweets(tweet_ids=[tweet.pk])
     return tweet
 
@@ -455,11 +452,21 @@ def hide_tweet(*, tweet_id: int) -> Tweet:
 @transaction.atomic
 def hide_comment(*, comment_id: int) -> Comment:
     """A moderator's decision: the comment leaves its tweet's comments. Raises NotFound."""
-    comment = selectors.get_comment(comment_id=comment_id, for_update=True)
-    if comment.hidden_at is None:
-        comment.hidden_at = timezone.now()
-        comment.save(update_fields=["hidden_at"])
-    return comment
+    return set_hidden(selectors.get_comment(comment_id=comment_id, for_update=True), True)
+
+
+@transaction.atomic
+def unhide_tweet(*, tweet_id: int) -> Tweet:
+    """A moderator reverses a hide: the tweet and its retweets are shown again wherever
+    their rules allow (the feed rows the hide deleted are not written back: followers
+    find it on the author's profile, in search and by link). Raises NotFound."""
+    return set_hidden(selectors.get_tweet(tweet_id=tweet_id, for_update=True), False)
+
+
+@transaction.atomic
+def unhide_comment(*, comment_id: int) -> Comment:
+    """A moderator reverses a hide: the comment is back under its tweet. Raises NotFound."""
+    return set_hidden(selectors.get_comment(comment_id=comment_id, for_update=True), False)
 
 
 @transaction.atomic

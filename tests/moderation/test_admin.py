@@ -107,6 +107,20 @@ def test_suspend_through_the_admin(alice_client, bob, staff_client):
     assert Case.objects.get().status == "actioned"
 
 
+def test_reverse_through_the_admin(alice_client, bob, staff_client):
+    report(alice_client, "user", bob)
+    case = case_of("user", bob)
+    staff_client.post(QUEUE, {"action": "suspend_user", "_selected_action": [case.pk]})
+
+    response = staff_client.post(
+        QUEUE, {"action": "reverse", "_selected_action": [case.pk]}, follow=True
+    )
+
+    assert "1 case(s) reversed." in response.content.decode()
+    bob.refresh_from_db()
+    assert (bob.is_active, bob.suspended_at) == (True, None)
+
+
 def test_an_action_that_does_not_apply_is_refused_with_a_message(alice_client, bob, staff_client):
     report(alice_client, "user", bob)
 

@@ -396,3 +396,113 @@ def test_a_fanout_queued_before_the_suspension_delivers_nothing(
         newsfeed_services.deliver_batch(batch_id=batch_id)
 
     assert not NewsFeed.objects.filter(user=carol).exists()
+
+
+# --- reversing a decision ----------------------------------------------------------------
+
+
+def test_reversing_a_hide_shows_the_tweet_and_its_retweets_again(
+    world, alice_client, carol_client, moderator, committed
+):
+    tweet, retweet = world["tweet"], world["retweet"]
+    report(alice_client, "tweet", tweet)
+    case = case_of("tweet", tweet)
+    with committed():
+        services.hide_content(moderator=moderator, case_id=case.pk)
+    assert carol_client.get(f"{API}/tweets/{tweet.pk}/").status_code == 404
+
+    with committed():
+        audits = services.reverse_decision(moderator=moderator, case_id=case.pk)
+
+    assert [(a.action, a.case_id, a.moderator) for a in audits] == [("reverse", case.pk, moderator)]
+    assert carol_client.get(f"{API}/tweets/{tweet.pk}/").status_code == 200
+    assert carol_client.get(f"{API}/tweets/{retweet.pk}/").status_code == 200
+    for name in ("search", "hashtag"):
+        assert tweet.pk in ids(carol_client.get(lists(world)[name])), name
+    assert tweet.pk in ids(carol_client.get(f"{API}/users/bob/tweets/"))
+    case.refresh_from_db()
+    assert case.status == "actioned"  # decided; the audit trail ends with the reversal
+    assert list(case.actions.order_by("id").values_list("action", flat=True)) == [
+        "hide",
+        "reverse",
+    ]
+
+
+def test_reversing_hides_of_comments_and_messages(
+    world, alice, alice_client, bob_client, message, moderator
+):
+    comment, other = world["comment"], world["other"]
+    report(alice_client, "comment", comment)
+    report(alice_client, "message", message)
+    for target_type, target in (("comment", comment), ("message", message)):
+        case = case_of(target_type, target)
+        services.hide_content(moderator=moderator, case_id=case.pk)
+        services.reverse_decision(moderator=moderator, case_id=case.pk)
+
+    assert ids(alice_client.get(f"{API}/tweets/{other.pk}/comments/")) == [comment.pk]
+    conversation = message.conversation_id
+    assert ids(bob_client.get(f"{API}/conversations/{conversation}/messages/")) == [message.pk]
+
+
+def test_reversing_a_suspension_reinstates_the_user_on_every_case_it_resolved(
+    world, alice_client, bob, bob_tokens, carol_client, moderator, committed
+):
+    report(carol_client, "comment", world["comment"])
+    suspend_bob(alice_client, bob, moderator, committed)
+    assert carol_client.get(f"{API}/users/bob/").status_code == 404
+
+    with committed():
+        audits = services.reverse_decision(moderator=moderator, case_id=case_of_any("user", bob))
+
+    assert sorted(a.target_type for a in audits) == ["comment", "user"]
+    assert {a.action for a in audits} == {"reverse"}
+    bob.refresh_from_db()
+    assert (bob.is_active, bob.suspended_at) == (True, None)
+    login = APIClient().post(
+        f"{API}/auth/login/", {"username": "bob", "password": "correct horse battery"}
+    )
+    assert login.status_code == 200, login.json()
+    refresh = APIClient().post(f"{API}/auth/token/refresh/", {"refresh": bob_tokens["refresh"]})
+    assert refresh.status_code == 401  # the sessions the suspension ended stay ended
+    assert carol_client.get(f"{API}/users/bob/").status_code == 200
+    assert world["tweet"].pk in ids(carol_client.get(lists(world)["search"]))
+    assert world["comment"].pk in ids(carol_client.get(lists(world)["comments"]))
+
+
+def case_of_any(target_type: str, target) -> int:
+    return Case.objects.get(target_type=target_type, target_id=target.pk).pk
+
+
+def test_only_a_hide_or_a_suspension_is_reversed_and_only_once(world, alice_client, bob, moderator):
+    from core.exceptions import Conflict, NotFound
+
+    report(alice_client, "tweet", world["tweet"])
+    report(alice_client, "comment", world["comment"])
+    tweet_case = case_of("tweet", world["tweet"]).pk
+    comment_case = case_of("comment", world["comment"]).pk
+    with pytest.raises(Conflict):  # still open
+        services.reverse_decision(moderator=moderator, case_id=tweet_case)
+    services.dismiss_case(moderator=moderator, case_id=comment_case)
+    with pytest.raises(Conflict):  # dismissed: nothing to undo
+        services.reverse_decision(moderator=moderator, case_id=comment_case)
+    services.hide_content(moderator=moderator, case_id=tweet_case)
+    services.reverse_decision(moderator=moderator, case_id=tweet_case)
+    with pytest.raises(Conflict):  # already reversed
+        services.reverse_decision(moderator=moderator, case_id=tweet_case)
+    with pytest.raises(NotFound):
+        services.reverse_decision(moderator=moderator, case_id=10**9)
+    assert ModerationAction.objects.filter(action="reverse").count() == 1
+
+
+def test_a_deleted_account_is_not_reinstated(alice_client, bob, moderator, committed):
+    from accounts import services as account_services
+    from core.exceptions import Conflict
+
+    suspend_bob(alice_client, bob, moderator, committed)
+    account_services.close_account(user=bob)
+
+    with pytest.raises(Conflict):
+        services.reverse_decision(moderator=moderator, case_id=case_of_any("user", bob))
+
+    bob.refresh_from_db()
+    assert bob.is_active is False
