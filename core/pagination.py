@@ -50,6 +50,11 @@ class InvalidPageSize(ApplicationError):
     default_detail = "page_size must be a whole number from 1."
 
 
+def _value(row: Any, name: str) -> Any:
+    """A column of a row: a model instance, or a dict (a queryset's `values()`)."""
+    return row[name] if isinstance(row, dict) else getattr(row, name)
+
+
 def keyset(queryset: QuerySet, ordering: Sequence[str], cursor: Cursor | None) -> QuerySet:
     """`queryset` as a walk from `cursor` in list order (`ordering`: "col" or "-col", the
     last column unique): the rows strictly beyond the cursor's key, or for a reverse cursor
@@ -85,7 +90,7 @@ class CursorPagination(pagination.CursorPagination):
         names = [column.removeprefix("-") for column in ordering]
         self.start(request, [_field(queryset, name) for name in names])
         rows = list(keyset(queryset, ordering, self.cursor)[: self.page_size + 1])
-        return self.take(rows, key=lambda row: tuple(getattr(row, name) for name in names))
+        return self.take(rows, key=lambda row: tuple(_value(row, name) for name in names))
 
     def paginate_keys(
         self, fetch: Callable[[Cursor | None, int], list[int]], request: Request, view=None

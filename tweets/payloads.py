@@ -1,5 +1,5 @@
-"""Tweets rendered for the home timeline: one SQL query per page when warm, whatever its
-length.
+"""Tweets rendered for the home timeline and every other tweet list (a user's tweets,
+search, hashtags, replies): one SQL query per page when warm, whatever its length.
 
 TweetSerializer's output for a tweet is split in two:
 

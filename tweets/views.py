@@ -11,6 +11,7 @@ from core.api import InputSerializersMixin, validated, viewer_of
 from core.parsers import JSONParser
 from friendships.selectors import get_profile
 from tweets import selectors, services
+from tweets.payloads import render_tweets
 from tweets.serializers import (
     CommentCreateInputSerializer,
     CommentSerializer,
@@ -25,12 +26,18 @@ from tweets.serializers import (
 
 
 class TweetListMixin:
-    """Paginate a tweet queryset, hydrate the page in bulk, render it."""
+    """A page of a tweet list: the selector's queryset decides which tweets and in what
+    order, and only their ids (and the ordering's columns) are read; the tweets are
+    rendered as the newsfeed renders them (tweets.payloads.render_tweets: the rendered-tweet
+    cache, counters and the viewer's flags fresh in one query)."""
 
     def tweet_page(self, queryset):
-        page = self.paginate_queryset(queryset)
-        selectors.hydrate_tweets(page, viewer=viewer_of(self.request))
-        data = TweetSerializer(page, many=True, context=self.get_serializer_context()).data
+        ordering = self.paginator.get_ordering(self.request, queryset, self)
+        columns = dict.fromkeys(["pk", *(column.removeprefix("-") for column in ordering)])
+        page = self.paginate_queryset(queryset.values(*columns))
+        data = render_tweets(
+            [row["pk"] for row in page], viewer=self.request.user, request=self.request
+        )
         return self.get_paginated_response(data)
 
 
