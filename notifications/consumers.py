@@ -4,6 +4,8 @@ Thin: authenticate, join the user's group, forward events. Every socket of a use
 `user.<id>`, so a phone and a browser both get each event.
 """
 
+import collections
+import json
 import logging
 from urllib.parse import parse_qs
 
@@ -15,6 +17,7 @@ from rest_framework.exceptions import AuthenticationFailed
 from accounts.models import User
 from core import outages, parsers, presence
 from core.authentication import JWTAuthentication
+from core.channel_layer import record_drop
 from core.realtime import user_group
 from core.websocket import TRY_AGAIN_LATER, UNAUTHORIZED
 
@@ -59,6 +62,10 @@ class StreamConsumer(AsyncJsonWebsocketConsumer):
     # The frames a client may send, by "type": the method that answers each. Apps that take
     # frames on this socket extend it in a subclass (messaging.consumers, config/routing.py).
     frames = {"ping": "on_ping"}
+    # Pushed events (core.channel_layer's push loop) that came while this consumer was
+    # handling something else; sent, in order, when that is done (dispatch).
+    pushed: collections.deque | None = None
+    busy = False
 
     async def __call__(self, scope, receive, send) -> None:
         try:
@@ -72,6 +79,48 @@ class StreamConsumer(AsyncJsonWebsocketConsumer):
             if self.group is not None:
                 await sync_to_async(presence.socket_closed)(self.user_id)
             await send({"type": "websocket.close", "code": TRY_AGAIN_LATER})
+        finally:
+            unregister = getattr(self.channel_layer, "unregister_push_target", None)
+            if unregister is not None and hasattr(self, "channel_name"):
+                unregister(self.channel_name)
+
+    async def dispatch(self, message: dict) -> None:
+        # One message at a time, as Channels runs them; pushed events that arrive meanwhile
+        # wait, so the ack of a message.send still precedes that message's event.
+        self.busy = True
+        try:
+            await super().dispatch(message)
+            while self.pushed:
+                await self.send(text_data=self.render_event(self.pushed.popleft()["event"]))
+        finally:
+            self.busy = False
+
+    async def push_event(self, message: dict, frames: dict) -> None:
+        """The push loop's delivery (core.channel_layer): the same frame `stream_event`
+        sends, rendered once per push for all the sockets that render it alike (the host
+        they connected to), without the per-socket task wake-ups and thread hop of a
+        channel-layer message."""
+        if self.busy:
+            capacity = self.channel_layer.capacity
+            if len(self.pushed) >= capacity:
+                self.pushed.popleft()  # the oldest, as the layer's own buffers do
+                record_drop("socket", 1, f"a socket's buffer of {capacity} is full")
+            self.pushed.append(message)
+            return
+        key = (type(self).render_event, self.base_url())
+        text = frames.get(key)
+        if text is None:
+            text = frames[key] = self.render_event(message["event"])
+        await self.send(text_data=text)
+
+    def register_for_pushes(self) -> None:
+        """Take `stream.event` messages from the layer's push loop when the layer has one
+        (Redis) and this class renders them as StreamConsumer does (a subclass that renders
+        per socket, such as Mastodon's, keeps the layer's per-channel path)."""
+        register = getattr(self.channel_layer, "register_push_target", None)
+        if register is not None and type(self).stream_event is StreamConsumer.stream_event:
+            self.pushed = collections.deque()
+            register(self.channel_name, self)
 
     async def connect(self) -> None:
         # Accept first: a close code can only be sent on an open socket (4401 tells the client
@@ -96,6 +145,7 @@ class StreamConsumer(AsyncJsonWebsocketConsumer):
         # Counted online before joining the group, so a fan-out never skips a socket that
         # is already listening (core.presence).
         await sync_to_async(presence.socket_opened)(user.pk)
+        self.register_for_pushes()  # before joining: every event of the group takes one path
         try:
             await self.channel_layer.group_add(user_group(user.pk), self.channel_name)
         except Exception:
@@ -162,14 +212,20 @@ class StreamConsumer(AsyncJsonWebsocketConsumer):
             return None
 
     async def stream_event(self, message: dict) -> None:
-        await self.send_json(absolute_media_urls(message["event"], self.base_url()))
+        await self.send(text_data=self.render_event(message["event"]))
+
+    def render_event(self, event: dict) -> str:
+        """The frame of a pushed event on this socket (send_json's encoding)."""
+        return json.dumps(absolute_media_urls(event, self.base_url()))
 
     def base_url(self) -> str:
         """The site this socket reached, as REST's build_absolute_uri would write it."""
-        headers = dict(self.scope.get("headers") or [])
-        host = headers.get(b"host", b"").decode("latin1")
-        scheme = "https" if self.scope.get("scheme") in ("wss", "https") else "http"
-        return f"{scheme}://{host}" if host else ""
+        if getattr(self, "_base_url", None) is None:
+            headers = dict(self.scope.get("headers") or [])
+            host = headers.get(b"host", b"").decode("latin1")
+            scheme = "https" if self.scope.get("scheme") in ("wss", "https") else "http"
+            self._base_url = f"{scheme}://{host}" if host else ""
+        return self._base_url
 
     async def stream_close(self, message: dict) -> None:
         await self.close(code=UNAUTHORIZED)
