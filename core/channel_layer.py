@@ -238,6 +238,13 @@ class RedisChannelLayer(ChannelsRedisChannelLayer):
             **host,
         )
 
+    async def close_loop_pools(self) -> None:
+        """Close this layer's connections of the running event loop only (channels_redis's
+        `close_pools` closes those of every loop)."""
+        loop_layer = self._layers.pop(asyncio.get_running_loop(), None)
+        if loop_layer is not None:
+            await loop_layer.flush()
+
     def get_capacity(self, channel: str) -> int:
         # A process-local channel name ("specific.<process>!<socket>") is stored in its
         # process's inbox: that inbox's capacity applies.

@@ -8,7 +8,9 @@ it (docs/reliability.md trap 4).
 
 import asyncio
 import logging
-from collections.abc import Callable, Iterable
+import os
+import threading
+from collections.abc import Callable, Coroutine, Iterable
 from typing import Any
 
 from asgiref.sync import async_to_sync
@@ -17,6 +19,7 @@ from django.conf import settings
 from django.db import transaction
 
 from core import presence
+from core.channel_layer import RedisChannelLayer
 
 logger = logging.getLogger(__name__)
 
@@ -39,10 +42,67 @@ async def _group_send_many(groups: list[str], message: dict) -> None:
     await asyncio.wait_for(layer.group_send_many(groups, message), settings.REDIS_SOCKET_TIMEOUT)
 
 
+class _PushThread:
+    """One event loop per process, in a thread of its own, for pushes from synchronous code
+    (requests, Celery tasks, on-commit hooks) to the Redis layer. `async_to_sync` outside
+    any event loop starts a thread and a loop per call, and the layer opens new Redis
+    connections on every new loop: 10-60 ms per push in a Celery worker on a busy
+    2-core machine (profile in docs/realtime.md), most of the time from a fan-out
+    batch's commit to its first socket. This loop and its connections live as long as
+    the process (a forked child, such as a Celery pool process, starts its own)."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.pid = 0
+        self.layer: RedisChannelLayer | None = None
+
+    def run(self, layer: RedisChannelLayer, coroutine: Coroutine) -> None:
+        with self.lock:
+            if self.pid != os.getpid():
+                self.loop, self.pid, self.layer = asyncio.new_event_loop(), os.getpid(), None
+                threading.Thread(
+                    target=self.loop.run_forever, name="realtime-push", daemon=True
+                ).start()
+            if layer is not self.layer:
+                # A new layer (settings changed, as tests do): the old one's connections on
+                # this loop would otherwise stay open for the life of the process.
+                if self.layer is not None:
+                    asyncio.run_coroutine_threadsafe(self.layer.close_loop_pools(), self.loop)
+                self.layer = layer
+            loop = self.loop
+        # The coroutine bounds itself (REDIS_SOCKET_TIMEOUT); the extra second is for a
+        # loop that would be stuck, which must not hold the caller forever either.
+        future = asyncio.run_coroutine_threadsafe(coroutine, loop)
+        future.result(timeout=settings.REDIS_SOCKET_TIMEOUT + 1)
+
+
+_push_thread = _PushThread()
+
+
+def _run(groups: list[str], message: dict) -> None:
+    """`_group_send_many` from synchronous code: on the process's push loop for the Redis
+    layer; through `async_to_sync` (the caller's event loop, if any) for the in-memory
+    layer, whose queues belong to the loop its consumers run on."""
+    layer = get_channel_layer()
+    if isinstance(layer, RedisChannelLayer) and not _in_event_loop():
+        _push_thread.run(layer, _group_send_many(groups, message))
+    else:
+        async_to_sync(_group_send_many)(groups, message)
+
+
+def _in_event_loop() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
+
+
 def check_channel_layer() -> None:
     """For /readyz: one send to an empty group, which reaches the layer's Redis and nobody
     else. Raises when the layer cannot be reached within REDIS_SOCKET_TIMEOUT."""
-    async_to_sync(_group_send_many)(["readyz.probe"], {"type": "readyz.probe"})
+    _run(["readyz.probe"], {"type": "readyz.probe"})
 
 
 def send_now(
@@ -63,7 +123,7 @@ def send_now(
     if not groups:
         return
     try:
-        async_to_sync(_group_send_many)(groups, {"type": kind, "event": event})
+        _run(groups, {"type": kind, "event": event})
     except Exception:
         # Warning, not error: a dropped push is within the contract (clients catch up over
         # REST). The traceback says why (layer down, full, misconfigured).

@@ -76,9 +76,11 @@ def client_for(access: str) -> APIClient:
     return client
 
 
-async def open_stream(token: str | None, *, origin: str | None = None) -> WebsocketCommunicator:
+async def open_stream(
+    token: str | None, *, origin: str | None = None, host: str = "testserver"
+) -> WebsocketCommunicator:
     path = STREAM if token is None else f"{STREAM}?token={token}"
-    headers = [(b"host", b"testserver")]
+    headers = [(b"host", host.encode())]
     if origin is not None:
         headers.append((b"origin", origin.encode()))
     communicator = WebsocketCommunicator(application, path, headers=headers)
@@ -362,6 +364,58 @@ async def test_avatar_urls_in_events_are_absolute_like_over_rest():
     assert avatar_url.startswith("http://testserver/")
     assert event["notification"]["actor"]["avatar_url"] == avatar_url
     await alice_socket.disconnect()
+
+
+async def test_one_push_is_rendered_for_the_host_each_socket_reached():
+    # With Redis, one push reaches both sockets through the process's push loop, which
+    # renders a frame once per host (core/channel_layer.py): each keeps its own host.
+    alice, bob = await make_user(username="alice"), await make_user(username="bob")
+    await database_sync_to_async(type(bob).objects.filter(pk=bob.pk).update)(
+        avatar="avatars/bob.png"
+    )
+    bob_access, _ = await tokens_for(bob)
+    here = await connected_stream(alice)
+    there = await connected_stream(alice, host="chirp.example")
+
+    await sync_to_async(like_tweet)(client_for(bob_access), alice, bob)
+
+    on_here = await here.receive_json_from(timeout=TIMEOUT)
+    on_there = await there.receive_json_from(timeout=TIMEOUT)
+    avatar_url = on_here["notification"]["actor"]["avatar_url"]
+    assert avatar_url.startswith("http://testserver/")
+    assert on_there["notification"]["actor"]["avatar_url"] == avatar_url.replace(
+        "http://testserver/", "http://chirp.example/"
+    )
+    assert {**on_there, "notification": on_here["notification"]} == on_here
+    for socket in (here, there):
+        await socket.disconnect()
+
+
+async def test_one_push_reaches_a_chirp_and_a_mastodon_socket_in_one_process(settings):
+    # With Redis, one message from the inbox names both sockets: Chirp's gets it from the
+    # push loop, Mastodon's (rendered per viewer, not a push target) through the layer's
+    # per-channel path (core/channel_layer.py).
+    alice, bob = await make_user(username="alice"), await make_user(username="bob")
+    access, _ = await tokens_for(alice)
+    bob_access, _ = await tokens_for(bob)
+    chirp = await connected_stream(alice)
+    mastodon = WebsocketCommunicator(
+        application,
+        f"{settings.MASTODON_PREFIX}/api/v1/streaming?stream=user&access_token={access}",
+        headers=[(b"host", b"testserver")],
+    )
+    _opened.append(mastodon)
+    assert (await mastodon.connect(timeout=TIMEOUT))[0]
+    await mastodon.send_json_to({"type": "ping"})
+    assert await mastodon.receive_json_from(timeout=TIMEOUT) == {"type": "pong"}
+
+    await sync_to_async(like_tweet)(client_for(bob_access), alice, bob)
+
+    assert (await chirp.receive_json_from(timeout=TIMEOUT))["type"] == "notification"
+    frame = await mastodon.receive_json_from(timeout=TIMEOUT)
+    assert (frame["event"], json.loads(frame["payload"])["type"]) == ("notification", "favourite")
+    for socket in (chirp, mastodon):
+        await socket.disconnect()
 
 
 # --- sockets closed by the account ---------------------------------------------------------
