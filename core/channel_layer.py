@@ -28,13 +28,15 @@ docs/benchmarks.md#sockets):
 - Inside the server process, channels_redis hands a message naming 500 channels to 500
   per-channel buffers; 500 consumer tasks wake, each through `receive()`'s lock dance (two
   tasks made, one cancelled) and Channels' `dispatch` (a thread hop to close old database
-  connections), then renders and encodes the same frame: 0.68 ms of the process's CPU per
-  socket per event, and 250-650 ms from the first socket to the last. A consumer may
-  instead register as a push target (`register_push_target`): a `stream.event` naming it
-  skips the buffers, and ONE task per process (the push loop, `_PushLoop`) hands it to
-  every targeted local socket in turn (`push_event`), each frame rendered once per
-  distinct rendering (the consumer's `push_key`). Other messages, and consumers that did
-  not register (Mastodon's renders per viewer), keep channels_redis's path.
+  connections), then renders and encodes the same frame: 0.54-0.67 ms of the process's
+  CPU per socket per event, 250-800 ms from the first socket to the last (0.08-0.13 ms and
+  100-120 ms with the push loop; docs/realtime.md). A consumer may instead register as a
+  push target (`register_push_target`): a `stream.event` naming it skips the buffers, and
+  ONE task per process (the push loop, `_PushLoop`) hands it to every targeted local
+  socket in turn (`push_event`), which renders each frame once per push and distinct
+  rendering (notifications.consumers: per host the socket reached). Other messages, and
+  consumers that did not register (Mastodon's renders per viewer), keep channels_redis's
+  path.
 """
 
 from __future__ import annotations
