@@ -8,6 +8,7 @@ is inserted for a tweet whose delete commits meanwhile.
 """
 
 import logging
+from collections import defaultdict
 from collections.abc import Sequence
 from datetime import timedelta
 
@@ -30,8 +31,9 @@ from django.db.models.functions import Mod, RowNumber
 from django.utils import timezone
 
 from accounts.models import User
+from core import presence
 from core.db import lock_rows
-from core.realtime import send_to_users_on_commit
+from core.realtime import send_now, send_to_users_on_commit
 from core.tasks import enqueue_on_commit
 from friendships.models import Friendship
 from newsfeeds import cache, tasks
@@ -79,16 +81,34 @@ def _forget_followers_pulls(author_id: int) -> None:
     cache.forget_pulls(followers.iterator(chunk_size=10_000))
 
 
-def forget_tweets(*, tweet_ids: Sequence[int]) -> None:
-    """Before tweets are deleted (their rows cascade): drop them from cached feeds after
-    commit."""
+def forget_tweets(*, tweet_ids: Sequence[int], deleted: bool = False) -> None:
+    """Before tweets are deleted or withdrawn (their rows cascade or go): drop them from
+    cached feeds after commit. With `deleted` (tweets.services deletes them), the readers
+    whose feed held one, the author included, are also told after commit, if they have a
+    socket open: `{"type": "tweet_deleted", "tweet_id"}` for each such tweet
+    (docs/realtime.md). Followers of a large account, who pull its tweets at read time,
+    hold no row and are not told, as they got no `newsfeed` event either."""
     if not tweet_ids:
         return
-    readers = list(
-        NewsFeed.objects.filter(tweet_id__in=tweet_ids).values_list("user_id", flat=True).distinct()
-    )
+    readers_of: dict[int, list[int]] = defaultdict(list)
+    rows = NewsFeed.objects.filter(tweet_id__in=tweet_ids).values_list("tweet_id", "user_id")
+    for tweet_id, user_id in rows:
+        readers_of[tweet_id].append(user_id)
+    readers = sorted({user_id for users in readers_of.values() for user_id in users})
     ids = list(tweet_ids)
     transaction.on_commit(lambda: cache.remove(ids, readers))
+    if deleted and readers:
+        transaction.on_commit(lambda: _announce_deleted(readers_of, readers))
+
+
+def _announce_deleted(readers_of: dict[int, list[int]], readers: list[int]) -> None:
+    """One presence read for every reader, then one push per deleted tweet to all its
+    online readers at once (a tweet and its retweets: one push each)."""
+    online = set(presence.online_among(readers))
+    for tweet_id, user_ids in sorted(readers_of.items()):
+        listening = [user_id for user_id in user_ids if user_id in online]
+        if listening:
+            send_now(listening, {"type": "tweet_deleted", "tweet_id": tweet_id})
 
 
 def withdraw_tweets(*, tweet_ids: Sequence[int]) -> None:

@@ -433,8 +433,9 @@ def _delete_tweets(tweets: Sequence[Tweet]) -> None:
         {user_id: {"tweets_count": -count} for user_id, count in Counter(doomed_authors).items()}
     )
     files = list(TweetPhoto.objects.filter(tweet_id__in=ids).values_list("image", flat=True))
-    # Feed rows cascade with the tweets; cached feeds are cleaned after commit.
-    newsfeed_services.forget_tweets(tweet_ids=ids + retweet_ids)
+    # Feed rows cascade with the tweets; cached feeds are cleaned after commit, and their
+    # readers online are told (`tweet_deleted`).
+    newsfeed_services.forget_tweets(tweet_ids=ids + retweet_ids, deleted=True)
     Tweet.objects.filter(pk__in=ids).delete()
     transaction.on_commit(lambda: _delete_files(files))
 

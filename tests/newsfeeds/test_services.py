@@ -17,7 +17,8 @@ from newsfeeds.models import Fanout, FanoutBatch, NewsFeed
 from tests.conftest import service_missing
 from tests.factories import FriendshipFactory, RetweetFactory, TweetFactory, UserFactory
 from tests.streams import StreamListener
-from tweets.services import delete_tweet
+from tweets.models import Tweet
+from tweets.services import delete_tweet, hide_tweet, retweet, undo_retweet
 
 pytestmark = pytest.mark.django_db
 
@@ -216,7 +217,9 @@ def test_delivery_sends_a_newsfeed_event_to_each_follower(author_with_followers,
         }
 
 
-def test_delivery_pushes_only_to_followers_with_an_open_socket(author_with_followers, committed):
+def test_delivery_and_delete_push_only_to_followers_with_an_open_socket(
+    author_with_followers, committed
+):
     if not settings.REDIS_URL:
         service_missing("presence is tracked in Redis; REDIS_URL is unset")
     author, followers = author_with_followers
@@ -228,6 +231,12 @@ def test_delivery_pushes_only_to_followers_with_an_open_socket(author_with_follo
         tweet = TweetFactory(user=author)
 
     assert listeners[online.pk].events() == [{"type": "newsfeed", "tweet_id": tweet.pk}]
+    assert listeners[offline.pk].events() == []
+
+    with committed():
+        delete_tweet(actor=author, tweet_id=tweet.pk)
+
+    assert listeners[online.pk].events() == [{"type": "tweet_deleted", "tweet_id": tweet.pk}]
     assert listeners[offline.pk].events() == []
 
 
@@ -247,3 +256,90 @@ def test_rolled_back_delivery_sends_no_event(
 
     assert callbacks == []
     assert feed_owners(tweet) == [author.pk]
+
+
+def listening(user) -> StreamListener:
+    """A listener on the user's group, the user counted online (as their socket would be)."""
+    listener = StreamListener(user.pk)
+    presence.socket_opened(user.pk)
+    return listener
+
+
+def test_deleting_a_tweet_tells_each_reader_online(author_with_followers, committed):
+    """Each user whose feed held the tweet (the author too), or one of its retweets, gets
+    `tweet_deleted` for each; nobody else does."""
+    author, followers = author_with_followers
+    retweeter, reader = followers[0], followers[1]
+    stranger = UserFactory()
+    listeners = {user.pk: listening(user) for user in (author, retweeter, reader, stranger)}
+    with committed():
+        tweet = TweetFactory(user=author)
+    with committed():
+        retweet(user=retweeter, tweet_id=tweet.pk)
+    reblog = Tweet.objects.get(retweet_of=tweet, user=retweeter)
+    for listener in listeners.values():
+        listener.events()  # the fan-out's `newsfeed` events
+
+    with committed():
+        delete_tweet(actor=author, tweet_id=tweet.pk)
+
+    deleted = {"type": "tweet_deleted", "tweet_id": tweet.pk}
+    assert listeners[author.pk].events() == [deleted]
+    assert listeners[reader.pk].events() == [deleted]
+    assert listeners[retweeter.pk].events() == [
+        deleted,
+        {"type": "tweet_deleted", "tweet_id": reblog.pk},
+    ]
+    assert listeners[stranger.pk].events() == []
+
+
+def test_an_undone_retweet_is_deleted_for_its_readers(author_with_followers, committed):
+    author, followers = author_with_followers
+    retweeter = followers[0]
+    listener = listening(retweeter)
+    tweet = TweetFactory(user=author)
+    with committed():
+        retweet(user=retweeter, tweet_id=tweet.pk)
+    reblog = Tweet.objects.get(retweet_of=tweet, user=retweeter)
+    listener.events()
+
+    with committed():
+        undo_retweet(user=retweeter, tweet_id=tweet.pk)
+
+    assert listener.events() == [{"type": "tweet_deleted", "tweet_id": reblog.pk}]
+
+
+def test_a_rolled_back_delete_tells_nobody(
+    author_with_followers, committed, django_capture_on_commit_callbacks
+):
+    author, followers = author_with_followers
+    listener = listening(followers[0])
+    with committed():
+        tweet = TweetFactory(user=author)
+    listener.events()
+
+    with (
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        delete_tweet(actor=author, tweet_id=tweet.pk)
+        raise RuntimeError("rolled back")
+
+    assert callbacks == []
+    assert listener.events() == []
+    assert Tweet.objects.filter(pk=tweet.pk).exists()
+
+
+def test_a_withdrawn_tweet_is_not_announced_as_deleted(author_with_followers, committed):
+    """Moderation hides a tweet (it stays stored): feeds drop it, no `tweet_deleted`."""
+    author, followers = author_with_followers
+    listener = listening(followers[0])
+    with committed():
+        tweet = TweetFactory(user=author)
+    listener.events()
+
+    with committed():
+        hide_tweet(tweet_id=tweet.pk)
+
+    assert listener.events() == []
