@@ -564,6 +564,8 @@ MASTODON_INSTANCE_TITLE = env.str("MASTODON_INSTANCE_TITLE", default="Chirp")
 MASTODON_PASSWORD_GRANT = env.bool("MASTODON_PASSWORD_GRANT", default=False)
 # Seconds an uploaded, not yet posted media attachment is kept.
 MASTODON_MEDIA_TTL = env.int("MASTODON_MEDIA_TTL", default=24 * 3600)
+# Seconds the instance's counts (users, statuses) are cached: every client asks at start.
+MASTODON_INSTANCE_STATS_TTL = env.int("MASTODON_INSTANCE_STATS_TTL", default=60)
 CELERY_BEAT_SCHEDULE["mastodon-purge-media"] = {
     "task": "mastodon_api.tasks.purge_media",
     "schedule": env.int("MASTODON_MEDIA_PURGE_INTERVAL_SECONDS", default=3600),

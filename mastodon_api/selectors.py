@@ -3,11 +3,14 @@
 import hashlib
 from collections.abc import Iterable
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Lower
 from oauth2_provider.models import get_access_token_model
 
 from accounts.models import User
+from core import outages
 from safety.selectors import hide_blocked
 from tweets.models import Hashtag, Tweet
 from tweets.selectors import access_original
@@ -83,3 +86,30 @@ def authors_of(*, tweet_ids: set[int]) -> dict[int, int]:
     if not tweet_ids:
         return {}
     return dict(Tweet.objects.filter(pk__in=tweet_ids).values_list("pk", "user_id"))
+
+
+INSTANCE_COUNTS_KEY = "mastodon:instance-counts"
+
+
+def instance_counts() -> dict[str, int]:
+    """The instance's active users and statuses (Chirp's tweets, retweets included, as
+    Mastodon counts reblogs), for the Instance entity. Every client asks for it when it
+    starts, so the two counts are cached for MASTODON_INSTANCE_STATS_TTL seconds (Mastodon
+    caches them too); with the cache unreachable they are counted on every call."""
+    reachable = True
+    try:
+        counts = cache.get(INSTANCE_COUNTS_KEY)
+    except outages.REDIS_DOWN_ERRORS as exc:
+        outages.record("instance_counts_uncached", exc)
+        counts, reachable = None, False
+    if counts is None:
+        counts = {
+            "users": User.objects.filter(is_active=True).count(),
+            "statuses": Tweet.objects.count(),
+        }
+        if reachable:
+            try:
+                cache.set(INSTANCE_COUNTS_KEY, counts, settings.MASTODON_INSTANCE_STATS_TTL)
+            except outages.REDIS_DOWN_ERRORS as exc:
+                outages.record("instance_counts_uncached", exc)
+    return counts

@@ -10,7 +10,6 @@ from django.http import JsonResponse
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from oauth2_provider.models import AbstractAccessToken
-from rest_framework import status as http_status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
@@ -18,11 +17,12 @@ from accounts import selectors as account_selectors
 from accounts import services as account_services
 from accounts.models import User
 from accounts.serializers import MeUpdateInputSerializer
-from core.exceptions import ApplicationError, FieldValidationError, NotFound
+from core.exceptions import FieldValidationError, NotFound
 from friendships import selectors as friendship_selectors
 from friendships import services as friendship_services
 from mastodon_api import entities, oauth, selectors, services
 from mastodon_api.api import MastodonViewSet, instance_root
+from mastodon_api.exceptions import Unprocessable
 from mastodon_api.pagination import Page
 from mastodon_api.rendering import (
     NOTIFICATION_TYPES,
@@ -39,16 +39,8 @@ from notifications import services as notification_services
 from safety import selectors as safety_selectors
 from tweets import selectors as tweet_selectors
 from tweets import services as tweet_services
-from tweets.models import MAX_PHOTOS, TWEET_MAX_LENGTH, Tweet
+from tweets.models import MAX_PHOTOS, TWEET_MAX_LENGTH
 from tweets.payloads import render_tweets
-
-
-class Unprocessable(ApplicationError):
-    """What Mastodon answers 422 for: a request it understands and will not do."""
-
-    status_code = http_status.HTTP_422_UNPROCESSABLE_ENTITY
-    default_code = "unprocessable"
-
 
 VERSION = "4.3.0 (compatible; Chirp 0.1.0)"
 IMAGE_TYPES = ["image/jpeg", "image/png", "image/gif", "image/webp"]
@@ -160,6 +152,7 @@ class InstanceViewSet(MastodonViewSet):
 
     def list(self, request):
         links = self.links
+        counts = selectors.instance_counts()
         return Response(
             {
                 "uri": request.get_host(),
@@ -170,8 +163,8 @@ class InstanceViewSet(MastodonViewSet):
                 "version": VERSION,
                 "urls": {"streaming_api": links.instance().rstrip("/").replace("http", "ws", 1)},
                 "stats": {
-                    "user_count": User.objects.filter(is_active=True).count(),
-                    "status_count": Tweet.objects.count(),
+                    "user_count": counts["users"],
+                    "status_count": counts["statuses"],
                     "domain_count": 0,
                 },
                 "thumbnail": links.missing_image(),
@@ -202,7 +195,7 @@ class InstanceV2ViewSet(MastodonViewSet):
                 "version": VERSION,
                 "source_url": links.absolute("/api/docs/"),
                 "description": "A Chirp server, serving Mastodon clients.",
-                "usage": {"users": {"active_month": User.objects.filter(is_active=True).count()}},
+                "usage": {"users": {"active_month": selectors.instance_counts()["users"]}},
                 "thumbnail": {"url": links.missing_image()},
                 "icon": [],
                 "languages": ["en"],
