@@ -1,5 +1,6 @@
 """Mastodon's entities, built from Chirp's objects (docs/mastodon.md): Account, Status,
-MediaAttachment, Mention, Tag, Relationship, Notification, Application, Instance.
+StatusEdit, MediaAttachment, Mention, Tag, Relationship, Notification, Application,
+Instance.
 
 Nothing here reads the database: the views hand in what the selectors read. Ids are
 strings, times are ISO 8601 with milliseconds, as Mastodon sends them.
@@ -171,13 +172,24 @@ def _str_or_none(value) -> str | None:
     return None if value is None else str(value)
 
 
-def status(item: dict, accounts: dict, usernames: dict, links: Links, reply_authors: dict) -> dict:
-    """A Status from Chirp's Tweet as TweetSerializer renders it (`item`), the page's
-    accounts by id and by lower-case username (mastodon_api.selectors.accounts_for), and
-    the authors of the tweets replied to ({tweet id: user id})."""
+def status(
+    item: dict,
+    accounts: dict,
+    usernames: dict,
+    links: Links,
+    reply_authors: dict,
+    viewer_id: int | None = None,
+) -> dict:
+    """A Status from Chirp's Tweet as TweetSerializer renders it (`item`, with the viewer's
+    flags), the page's accounts by id and by lower-case username
+    (mastodon_api.selectors.accounts_for, with their `pinned_tweet_id`), the authors of the
+    tweets replied to ({tweet id: user id}) and the viewer's id (`pinned` is about the
+    viewer's own statuses)."""
     author = accounts[item["user"]["id"]]
     original = item.get("retweet_of")
-    reblog = status(original, accounts, usernames, links, reply_authors) if original else None
+    reblog = (
+        status(original, accounts, usernames, links, reply_authors, viewer_id) if original else None
+    )
     mentioned = [usernames[name.lower()] for name in item["mentions"] if name.lower() in usernames]
     content = render_content(
         item["text"],
@@ -191,7 +203,7 @@ def status(item: dict, accounts: dict, usernames: dict, links: Links, reply_auth
         "uri": links.status(item["id"]),
         "url": links.status(item["id"]),
         "created_at": mastodon_time(item["created_at"]),
-        "edited_at": mastodon_time(item["edited_at"]),
+        "edited_at": mastodon_time(item["edited_at"]),  # null until the first edit
         "account": account(author, links),
         "content": content,
         "text": None,
@@ -232,10 +244,34 @@ def status(item: dict, accounts: dict, usernames: dict, links: Links, reply_auth
         "language": None,
         "favourited": item["has_liked"],
         "reblogged": item["has_retweeted"],
+        # Mastodon's `muted` is a muted conversation, which Chirp does not have.
         "muted": False,
-        "bookmarked": False,
-        "pinned": False,
+        "bookmarked": item["is_bookmarked"],
+        "pinned": author.pk == viewer_id and getattr(author, "pinned_tweet_id", None) == item["id"],
         "filtered": [],
+    }
+
+
+def status_edit(
+    current: dict,
+    *,
+    text: str,
+    created_at,
+    mentions: dict[str, str],
+    hashtags: set[str],
+    links: Links,
+) -> dict:
+    """A StatusEdit: one text a status had since `created_at`, with the account and the
+    photos of the status as it is now (`current`, its Status: an edit changes only the
+    text). `mentions` and `hashtags` as render_content takes them."""
+    return {
+        "content": render_content(text, hashtags=hashtags, mentions=mentions, tag_url=links.tag),
+        "spoiler_text": "",
+        "sensitive": False,
+        "created_at": mastodon_time(created_at),
+        "account": current["account"],
+        "media_attachments": current["media_attachments"],
+        "emojis": [],
     }
 
 

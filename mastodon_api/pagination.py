@@ -61,6 +61,11 @@ class Page:
             keys = [key for key in keys if key < self.max_id]
         return keys[: self.limit]
 
+    def admits(self, key: int) -> bool:
+        """Whether a key belongs on this page by its ids alone (a list of one item)."""
+        newer_than = max(self.since_id or 0, self.min_id or 0)
+        return key > newer_than and (self.max_id is None or key < self.max_id)
+
     def rows(self, queryset: QuerySet, key: str = "id") -> list:
         """A page of a queryset in its selector's order (newest first by `key`)."""
 

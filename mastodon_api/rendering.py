@@ -12,6 +12,7 @@ from mastodon_api import entities, selectors
 from mastodon_api.pagination import Page
 from notifications.models import Verb
 from tweets import selectors as tweet_selectors
+from tweets.parsing import parse_hashtags, parse_mentions
 from tweets.payloads import render_tweets
 from tweets.serializers import TweetSerializer
 
@@ -84,10 +85,35 @@ class StatusRenderMixin:
                 if shown and shown.get("in_reply_to_id")
             }
         )
+        viewer_id = self.request.user.pk
         statuses = [
-            entities.status(item, by_id, by_name, self.links, reply_authors) for item in items
+            entities.status(item, by_id, by_name, self.links, reply_authors, viewer_id)
+            for item in items
         ]
         return statuses, by_id
+
+    def render_edits(self, current: dict, versions: list[dict]) -> list[dict]:
+        """StatusEdit entities for a status's texts (tweets.selectors.list_tweet_versions,
+        given oldest first), with the status's account and photos (`current`, its Status):
+        each text as HTML, its hashtags and the accounts it mentions as links (one query
+        for those accounts, whatever the number of versions)."""
+        names = {name for version in versions for name in parse_mentions(version["text"])}
+        _, by_name = selectors.accounts_for(ids=(), usernames=names)
+        return [
+            entities.status_edit(
+                current,
+                text=version["text"],
+                created_at=version["edited_at"],
+                mentions={
+                    name: self.links.account(by_name[name].username)
+                    for name in parse_mentions(version["text"])
+                    if name in by_name
+                },
+                hashtags=set(parse_hashtags(version["text"])),
+                links=self.links,
+            )
+            for version in versions
+        ]
 
     def status_page(self, queryset):
         page = Page(self.request)

@@ -12,7 +12,7 @@ from oauth2_provider.models import get_access_token_model
 from accounts.models import User
 from core import outages
 from safety.selectors import hide_blocked
-from tweets.models import Hashtag, Tweet
+from tweets.models import Hashtag, Pin, Tweet
 from tweets.selectors import access_original
 
 
@@ -25,12 +25,18 @@ def with_last_status(queryset: QuerySet) -> QuerySet:
 
 def accounts_for(*, ids: Iterable[int], usernames: Iterable[str] = ()) -> dict:
     """Active users by id and by lower-case username (a page's authors and the accounts
-    its statuses mention), in one query: ({id: user}, {username: user})."""
+    its statuses mention), with the id of each one's pinned tweet (`pinned_tweet_id`, for
+    the viewer's own statuses' `pinned`), in one query: ({id: user}, {username: user})."""
     ids, usernames = set(ids), {name.lower() for name in usernames}
     if not ids and not usernames:
         return {}, {}
     condition = Q(pk__in=ids) | Q(lower__in=usernames)
-    users = with_last_status(User.objects.alias(lower=Lower("username")).filter(condition))
+    pins = Pin.objects.filter(user_id=OuterRef("pk")).values("tweet_id")
+    users = with_last_status(
+        User.objects.alias(lower=Lower("username"))
+        .filter(condition)
+        .annotate(pinned_tweet_id=Subquery(pins[:1]))
+    )
     by_id = {user.pk: user for user in users}
     return by_id, {user.username.lower(): user for user in by_id.values()}
 

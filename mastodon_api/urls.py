@@ -25,6 +25,7 @@ router.register(
 router.register("api/v1/blocks", views.BlockListViewSet, basename="mastodon-block")
 router.register("api/v1/mutes", views.MuteListViewSet, basename="mastodon-mute")
 router.register("api/v1/statuses", views.StatusViewSet, basename="mastodon-status")
+router.register("api/v1/bookmarks", views.BookmarkViewSet, basename="mastodon-bookmark")
 router.register("api/v1/media", views.MediaViewSet, basename="mastodon-media")
 router.register("api/v2/media", views.MediaViewSet, basename="mastodon-media-v2")
 router.register("api/v1/timelines", views.TimelineViewSet, basename="mastodon-timeline")

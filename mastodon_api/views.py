@@ -121,7 +121,7 @@ def authorization_server(request):
 
 def _configuration(links) -> dict:
     return {
-        "accounts": {"max_featured_tags": 0, "max_pinned_statuses": 0},
+        "accounts": {"max_featured_tags": 0, "max_pinned_statuses": 1},
         "statuses": {
             "max_characters": TWEET_MAX_LENGTH,
             "max_media_attachments": MAX_PHOTOS,
@@ -299,15 +299,24 @@ class AccountViewSet(AccountRenderMixin, StatusRenderMixin, MastodonViewSet):
     @action(detail=True, methods=["get"])
     def statuses(self, request, pk):
         user = _get_user(pk)
-        if _flag(request.query_params.get("pinned")):
-            return Response([])  # pins are not in Chirp yet (docs/mastodon.md)
         viewer = request.user if request.user.is_authenticated else None
+        if _flag(request.query_params.get("pinned")):
+            return self._pinned(user, viewer)
         queryset = tweet_selectors.list_user_tweets(username=user.username, viewer=viewer)
         if _flag(request.query_params.get("exclude_reblogs")):
             queryset = queryset.filter(retweet_of__isnull=True)
         if _flag(request.query_params.get("only_media")):
             queryset = queryset.filter(photos__isnull=False).distinct()
         return self.status_page(queryset)
+
+    def _pinned(self, user, viewer):
+        """`pinned=true`: Chirp's one pin (tweets.selectors.get_pinned_tweet), when the
+        viewer may see it and the page's ids admit it; no Link header (nothing follows)."""
+        tweet = tweet_selectors.get_pinned_tweet(owner=user, viewer=viewer)
+        page = Page(self.request)
+        if tweet is None or not page.admits(tweet.pk):
+            return Response([])
+        return Response(self.render_statuses([tweet]))
 
     @action(detail=True, methods=["get"])
     def followers(self, request, pk):
@@ -413,9 +422,16 @@ class StatusViewSet(AccountRenderMixin, StatusRenderMixin, MastodonViewSet):
 
     lookup_value_regex = r"\d+"
     scope_area = "statuses"
-    scope_areas = {"favourite": "favourites", "unfavourite": "favourites"}
+    scope_areas = {
+        "favourite": "favourites",
+        "unfavourite": "favourites",
+        "bookmark": "bookmarks",
+        "unbookmark": "bookmarks",
+        "pin": "accounts",
+        "unpin": "accounts",
+    }
     throttle_scope = "post"
-    PUBLIC = {"retrieve", "context", "favourited_by", "reblogged_by"}
+    PUBLIC = {"retrieve", "context", "favourited_by", "reblogged_by", "history"}
     # PUT edits a status (Mastodon's verb for it); Chirp's PATCH is not Mastodon's.
     http_method_names = ["get", "post", "put", "delete", "head", "options"]
 
@@ -500,6 +516,37 @@ class StatusViewSet(AccountRenderMixin, StatusRenderMixin, MastodonViewSet):
     def unreblog(self, request, pk):
         return self.render_status(tweet_services.undo_retweet(user=request.user, tweet_id=pk).pk)
 
+    @action(detail=True, methods=["post"], throttle_scope="toggle")
+    def bookmark(self, request, pk):
+        """tweets.services.bookmark_tweet (a reblog's original); answers the original."""
+        return self.render_status(tweet_services.bookmark_tweet(user=request.user, tweet_id=pk).pk)
+
+    @action(detail=True, methods=["post"], throttle_scope="toggle")
+    def unbookmark(self, request, pk):
+        tweet = tweet_services.unbookmark_tweet(user=request.user, tweet_id=pk)
+        return self.render_status(tweet.pk)
+
+    @action(detail=True, methods=["post"], throttle_scope="toggle")
+    def pin(self, request, pk):
+        """tweets.services.pin_tweet: one of the caller's own statuses, not a reblog
+        (403 otherwise); Chirp keeps one pin, so pinning another replaces it."""
+        return self.render_status(tweet_services.pin_tweet(user=request.user, tweet_id=pk).pk)
+
+    @action(detail=True, methods=["post"], throttle_scope="toggle")
+    def unpin(self, request, pk):
+        return self.render_status(tweet_services.unpin_tweet(user=request.user, tweet_id=pk).pk)
+
+    @action(detail=True, methods=["get"])
+    def history(self, request, pk):
+        """Mastodon's StatusEdit list, oldest first: each text the status had
+        (tweets.selectors.list_tweet_versions), with the author and the photos (which an
+        edit cannot change) of the status as it is now."""
+        viewer = request.user if request.user.is_authenticated else None
+        tweet = tweet_selectors.get_tweet_for_display(tweet_id=int(pk), viewer=viewer)
+        versions = tweet_selectors.list_tweet_versions(tweet_id=tweet.pk, viewer=viewer)
+        current = self.render_statuses([tweet])[0]
+        return Response(self.render_edits(current, list(reversed(versions))))
+
     @action(detail=True, methods=["get"])
     def favourited_by(self, request, pk):
         viewer = request.user if request.user.is_authenticated else None
@@ -509,6 +556,19 @@ class StatusViewSet(AccountRenderMixin, StatusRenderMixin, MastodonViewSet):
     def reblogged_by(self, request, pk):
         viewer = request.user if request.user.is_authenticated else None
         return self.account_page(selectors.list_reblogs(tweet_id=pk, viewer=viewer), "user")
+
+
+class BookmarkViewSet(StatusRenderMixin, MastodonViewSet):
+    """GET /api/v1/bookmarks: the caller's bookmarked statuses, most recently bookmarked
+    first (tweets.selectors.list_bookmarks); pages by the bookmarks' ids, as Mastodon's."""
+
+    scope_area = "bookmarks"
+
+    def list(self, request):
+        page = Page(request)
+        bookmarks = page.rows(tweet_selectors.list_bookmarks(user=request.user))
+        tweets = tweet_selectors.bookmarked_tweets(bookmarks, viewer=request.user)
+        return page.respond(Response(self.render_statuses(tweets)), page.row_keys)
 
 
 class MediaViewSet(MastodonViewSet):

@@ -202,6 +202,19 @@ STATUS = entity(
     optional=("text", "application", "favourited", "reblogged", "muted", "bookmarked",
               "pinned", "filtered"),
 )  # fmt: skip
+STATUS_EDIT = entity(
+    {
+        "content": STR,
+        "spoiler_text": STR,
+        "sensitive": BOOL,
+        "created_at": TIME,
+        "account": ACCOUNT,
+        "poll": {"type": ["object", "null"]},
+        "media_attachments": {"type": "array", "items": MEDIA_ATTACHMENT},
+        "emojis": LIST,
+    },
+    optional=("poll",),
+)
 CONTEXT = entity(
     {
         "ancestors": {"type": "array", "items": STATUS},

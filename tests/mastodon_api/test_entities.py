@@ -2,12 +2,14 @@
 documentation (tests/mastodon_api/schemas.py)."""
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from accounts.models import User
 from tests.factories import TweetFactory, UserFactory
 from tests.mastodon_api import schemas
 from tests.mastodon_api.helpers import REDIRECT, ROOT, client_credentials, make_token
+from tests.tweets.helpers import image_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -59,3 +61,19 @@ def test_relationship(client):
 def test_instances():
     schemas.check(Client().get(f"{ROOT}/api/v1/instance").json(), schemas.INSTANCE_V1)
     schemas.check(Client().get(f"{ROOT}/api/v2/instance").json(), schemas.INSTANCE_V2)
+
+
+def test_status_edit(client):
+    dana = User.objects.get(username="dana")
+    photo = SimpleUploadedFile("photo.jpg", image_bytes(), content_type="image/jpeg")
+    tweet = TweetFactory(user=dana, text="before #edit", photos=[photo])
+    edited = client.put(
+        f"{ROOT}/api/v1/statuses/{tweet.pk}", {"status": "after"}, content_type="application/json"
+    )
+    assert edited.status_code == 200, edited.content
+    schemas.check(edited.json(), schemas.STATUS)
+    history = client.get(f"{ROOT}/api/v1/statuses/{tweet.pk}/history").json()
+    assert len(history) == 2
+    for edit in history:
+        schemas.check(edit, schemas.STATUS_EDIT)
+        assert len(edit["media_attachments"]) == 1
