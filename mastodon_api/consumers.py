@@ -3,9 +3,10 @@
 The same socket as Chirp's stream (notifications.consumers.StreamConsumer: the user's
 group, presence, outages), fed by the same after-commit pushes; only the framing differs.
 Each Chirp event is rendered as Mastodon's: a `notification` as Notification, a `newsfeed`
-(fan-out put a tweet in the user's feed) as an `update` with the Status; frames are
-`{"stream": ["user"], "event": ..., "payload": "<the entity as JSON>"}`. Other events
-(direct messages, typing) have no Mastodon event and are not sent.
+(fan-out put a tweet in the user's feed) as an `update` with the Status, a `tweet_deleted`
+as a `delete` whose payload is the id; frames are
+`{"stream": ["user"], "event": ..., "payload": "<the entity as JSON, or the id>"}`. Other
+events (direct messages, typing) have no Mastodon event and are not sent.
 """
 
 import json
@@ -79,11 +80,6 @@ class MastodonStreamConsumer(StreamConsumer):
         if isinstance(content, dict) and content.get("type") == "ping":
             await self.on_ping(content)
 
-    async def stream_event(self, message: dict) -> None:
-        frame = await database_sync_to_async(self.translate)(message["event"])
-        if frame is not None:
-            await self.send_json(frame)
-
     def translate(self, event: dict) -> dict | None:
         request = SocketRequest(self.base_url(), self.user or AnonymousUser())
         renderer = Renderer(request, Links(request, self.root()))
@@ -101,6 +97,20 @@ class MastodonStreamConsumer(StreamConsumer):
             items = render_tweets([event["tweet_id"]], viewer=self.user, request=request)
             return self.frame("update", renderer.statuses_from_items(items))
         return None
+
+    async def stream_event(self, message: dict) -> None:
+        event = message["event"]
+        if event.get("type") == "tweet_deleted":
+            # No read: Mastodon's payload is the bare id (a string, not an entity).
+            if self.stream == "user":
+                payload = str(event["tweet_id"])
+                await self.send_json(
+                    {"stream": [self.stream], "event": "delete", "payload": payload}
+                )
+            return
+        frame = await database_sync_to_async(self.translate)(event)
+        if frame is not None:
+            await self.send_json(frame)
 
     def frame(self, event: str, entities: list[dict]) -> dict | None:
         if not entities:

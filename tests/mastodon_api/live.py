@@ -1,10 +1,14 @@
 """A live server and real clients for the Mastodon layer: authorizing an app the way a
 browser does (login page, consent page, code + PKCE) against a server started by the test."""
 
+import contextlib
+import json
 import re
+from collections.abc import Iterator
 
 import requests
-from mastodon import Mastodon
+from mastodon import Mastodon, StreamListener
+from websockets.sync.client import ClientConnection, connect
 
 from demo.seed import DEMO_PASSWORD
 from tests.mastodon_api.helpers import (
@@ -82,3 +86,42 @@ def pkce_client(server, username: str, app_name: str = "Chirp tests") -> Mastodo
         access_token=response.json()["access_token"],
         api_base_url=base_url(server),
     )
+
+
+class Collector(StreamListener):
+    """Mastodon.py's listener, parsing what the socket sends as Mastodon.py's own
+    WebSocket transport does (`handle_websocket_message`): what arrived, by event."""
+
+    def __init__(self) -> None:
+        self.events: list[tuple[str, object]] = []
+
+    def on_update(self, status) -> None:
+        self.events.append(("update", status))
+
+    def on_delete(self, status_id) -> None:
+        self.events.append(("delete", status_id))
+
+    def on_notification(self, notification) -> None:
+        self.events.append(("notification", notification))
+
+
+@contextlib.contextmanager
+def user_stream(server, client: Mastodon) -> Iterator[ClientConnection]:
+    """The user stream of a Mastodon.py client's token over a real WebSocket to the live
+    server (Mastodon.py's own WebSocket transport needs websocket-client, which the tests do
+    not install), open once a ping is answered (the token is checked after the handshake)."""
+    url = f"{server.http.replace('http', 'ws', 1)}{ROOT}/api/v1/streaming?stream=user"
+    headers = {"Authorization": f"Bearer {client.access_token}"}
+    with connect(url, additional_headers=headers, open_timeout=30) as socket:
+        socket.send(json.dumps({"type": "ping"}))
+        assert json.loads(socket.recv(timeout=30)) == {"type": "pong"}
+        yield socket
+
+
+def receive_until(socket: ClientConnection, listener: Collector, event: str, timeout=30):
+    """Hand each frame to the listener until one of `event` arrived; answer its payload."""
+    while True:
+        listener.handle_websocket_message(json.loads(socket.recv(timeout=timeout)))
+        name, payload = listener.events[-1]
+        if name == event:
+            return payload

@@ -8,7 +8,15 @@ from PIL import Image
 
 from tests import embedded_server
 from tests.mastodon_api.helpers import REDIRECT
-from tests.mastodon_api.live import SCOPES, base_url, browser_authorize, pkce_client
+from tests.mastodon_api.live import (
+    SCOPES,
+    Collector,
+    base_url,
+    browser_authorize,
+    pkce_client,
+    receive_until,
+    user_stream,
+)
 
 embedded_database = embedded_server.embedded_database
 start_server = embedded_server.start_server
@@ -86,6 +94,18 @@ def test_mastodon_py_statuses_timelines_and_notifications(server, tmp_path):
     types = [n["type"] for n in alice.notifications() if n["account"]["id"] == carol_id]
     assert types[:2] == ["reblog", "favourite"]
 
+    # Carol bookmarks it; alice pins it, then edits it: both texts are in its history.
+    assert carol.status_bookmark(posted["id"])["bookmarked"] is True
+    assert [s["id"] for s in carol.bookmarks()] == [posted["id"]]
+    assert alice.status_pin(posted["id"])["pinned"] is True
+    assert [s["id"] for s in carol.account_statuses(alice_id, pinned=True)] == [posted["id"]]
+    edited = alice.status_update(posted["id"], status="Look at this #blue square!")
+    assert edited["edited_at"] is not None
+    history = alice.status_history(posted["id"])
+    assert [edit["content"].rsplit(" ", 1)[1] for edit in history] == ["square</p>", "square!</p>"]
+    assert carol.status_unbookmark(posted["id"])["bookmarked"] is False
+    assert carol.bookmarks() == []
+
     # A reply, and the thread seen from it.
     reply = carol.status_post("Very blue", in_reply_to_id=posted["id"])
     assert reply["in_reply_to_id"] == posted["id"]
@@ -102,6 +122,15 @@ def test_mastodon_py_statuses_timelines_and_notifications(server, tmp_path):
     assert [s["content"] for s in second] == ["<p>note 0</p>", ""]  # then her reblog
     assert second[1]["reblog"]["id"] == posted["id"]
 
+    # A status alice deletes leaves carol's home timeline: its `delete` arrives on her
+    # socket, parsed by Mastodon.py's listener.
+    listener = Collector()
+    with user_stream(server, carol) as socket:
+        doomed = alice.status_post("soon gone")
+        assert receive_until(socket, listener, "update")["id"] == doomed["id"]
+        alice.status_delete(doomed["id"])
+        assert str(receive_until(socket, listener, "delete")) == str(doomed["id"])
+
     # Search, then mute and block, then delete.
     found = carol.search_v2("blue")
     assert [s["id"] for s in found["statuses"]] == [posted["id"]]
@@ -117,6 +146,6 @@ def test_mastodon_py_statuses_timelines_and_notifications(server, tmp_path):
         alice_id not in (s["account"]["id"], (s["reblog"] or s)["account"]["id"]) for s in home
     )
     deleted = alice.status_delete(posted["id"])
-    assert deleted["text"] == "Look at this #blue square"
+    assert deleted["text"] == "Look at this #blue square!"
     with pytest.raises(MastodonNotFoundError):
         alice.status(posted["id"])

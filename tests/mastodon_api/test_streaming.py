@@ -86,6 +86,36 @@ async def test_a_notification_and_an_update_arrive_in_mastodons_framing():
     assert 'rel="tag"' in status["content"]
 
 
+async def test_a_deleted_status_arrives_as_a_delete_with_its_id():
+    """Mastodon's `delete`: the payload is the id itself, to the followers whose home
+    timeline had the status and to its author."""
+    erin = await database_sync_to_async(UserFactory)(username="erin")
+    frank = await database_sync_to_async(UserFactory)(username="frank")
+    await database_sync_to_async(friendship_services.follow_user)(follower=erin, username="frank")
+    follower = await open_stream(f"stream=user&access_token={await oauth_token(erin, 'erin')}")
+    author = await open_stream(f"stream=user&access_token={await oauth_token(frank, 'frank')}")
+    await joined(follower)
+    await joined(author)
+    tweet = await database_sync_to_async(tweet_services.create_tweet)(author=frank, text="oops")
+    assert (await follower.receive_json_from(timeout=TIMEOUT))["event"] == "update"
+
+    await database_sync_to_async(tweet_services.delete_tweet)(actor=frank, tweet_id=tweet.pk)
+
+    delete = {"stream": ["user"], "event": "delete", "payload": str(tweet.pk)}
+    assert await follower.receive_json_from(timeout=TIMEOUT) == delete
+    assert await author.receive_json_from(timeout=TIMEOUT) == delete
+
+
+async def test_the_notification_stream_gets_no_delete():
+    erin = await database_sync_to_async(UserFactory)(username="erin")
+    token = await oauth_token(erin, "erin-notifications")
+    stream = await open_stream(f"stream=user:notification&access_token={token}")
+    await joined(stream)
+    tweet = await database_sync_to_async(tweet_services.create_tweet)(author=erin, text="gone")
+    await database_sync_to_async(tweet_services.delete_tweet)(actor=erin, tweet_id=tweet.pk)
+    assert await stream.receive_nothing(timeout=0.5)
+
+
 async def test_a_chirp_jwt_opens_the_stream_too():
     from rest_framework_simplejwt.tokens import RefreshToken
 
