@@ -15,16 +15,13 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import (
-    BigIntegerField,
     BooleanField,
     Count,
-    DateTimeField,
     Exists,
     ExpressionWrapper,
     F,
     OuterRef,
     Q,
-    Value,
     Window,
 )
 from django.db.models.functions import Mod, RowNumber
@@ -265,29 +262,37 @@ def _insert_rows(
         in_range = in_range.filter(
             Q(follower_id=replied_to_id) | Q(follows(OuterRef("follower_id"), replied_to_id))
         )
-    followers = list(
-        in_range.annotate(muting=muting(OuterRef("follower_id"), fanout.author_id)).values_list(
-            "follower_id", "muting"
-        )
+    selected = in_range.values_list(
+        "follower_id", muting(OuterRef("follower_id"), fanout.author_id)
     )
-    if not followers:
-        return []
-    follower_ids = [follower_id for follower_id, is_muting in followers if not is_muting]
-    rows = in_range.values_list(
-        "follower_id",
-        Value(fanout.tweet_id, output_field=BigIntegerField()),
-        Value(fanout.author_id, output_field=BigIntegerField()),
-        Value(timezone.now(), output_field=DateTimeField()),
-    )
-    select, params = rows.query.sql_with_params()
+    select, params = selected.query.sql_with_params()
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    table = NewsFeed._meta.db_table
     # The ORM has no INSERT ... SELECT: the SELECT is the ORM's, values are parameters.
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {NewsFeed._meta.db_table} (user_id, tweet_id, author_id, created_at)"
-            f" {select} ON CONFLICT DO NOTHING",
-            params,
-        )
-    return follower_ids
+        if connection.vendor == "postgresql":
+            # One statement: the followers are selected once (the block and reply filters,
+            # the mute lookup), inserted, and listed for the side effects.
+            cursor.execute(
+                f"WITH f (follower_id, muting) AS MATERIALIZED ({select}),"  # noqa: S608
+                f" ins AS (INSERT INTO {table} (user_id, tweet_id, author_id, created_at)"
+                " SELECT follower_id, %s, %s, %s FROM f ON CONFLICT DO NOTHING)"
+                " SELECT follower_id, muting FROM f",
+                [*params, fanout.tweet_id, fanout.author_id, now],
+            )
+            followers = cursor.fetchall()
+        else:
+            # SQLite (the embedded mode) has no INSERT inside WITH: select, then insert
+            # (`WHERE true` makes ON CONFLICT parse as the insert's, not a join's).
+            cursor.execute(select, params)
+            followers = cursor.fetchall()
+            cursor.execute(
+                f"INSERT INTO {table} (user_id, tweet_id, author_id, created_at)"  # noqa: S608
+                f" SELECT follower_id, %s, %s, %s FROM ({select}) AS f WHERE true"
+                " ON CONFLICT DO NOTHING",
+                [fanout.tweet_id, fanout.author_id, now, *params],
+            )
+    return [follower_id for follower_id, is_muting in followers if not is_muting]
 
 
 def follows(follower, followee) -> Exists:
