@@ -187,6 +187,19 @@ def _complete(fanout: Fanout) -> None:
     )
 
 
+def _complete_if_delivered(fanout: Fanout) -> None:
+    """After a batch committed: the fan-out is done if no batch is left. One statement
+    outside the batch's transaction, and no lock: of two last batches committing together,
+    the one that commits second runs this after both marks are committed and sees none
+    left (a batch holding the fan-out's row lock through its commit, as before, made every
+    batch wait for the others' commits). A worker that dies before this leaves the fan-out
+    pending with every batch done: the reconciler's dispatch completes it."""
+    undone = FanoutBatch.objects.filter(fanout=OuterRef("pk"), done_at__isnull=True)
+    Fanout.objects.filter(~Exists(undone), pk=fanout.pk, status=Fanout.PENDING).update(
+        status=Fanout.DONE, completed_at=timezone.now()
+    )
+
+
 def deliver_batch(*, batch_id: int) -> int:
     """Insert the tweet into the feeds of one batch of followers. Idempotent: rows are
     keyed by (user, tweet), so a redelivered or retried batch inserts nothing new.
@@ -216,18 +229,12 @@ def deliver_batch(*, batch_id: int) -> int:
                 replied_to_id=tweet["in_reply_to__user_id"],
             )
         FanoutBatch.objects.filter(pk=batch.pk, done_at__isnull=True).update(done_at=timezone.now())
-        # Take the fan-out's row lock before looking for undone batches: two last batches
-        # committing together would otherwise each see the other as pending, and neither
-        # would mark the fan-out done (READ COMMITTED). The second now waits for the first
-        # to commit, then sees its batch done.
-        Fanout.objects.select_for_update(no_key=True).filter(pk=fanout.pk).exists()
-        if not FanoutBatch.objects.filter(fanout=fanout, done_at__isnull=True).exists():
-            _complete(fanout)
         tweet_id = fanout.tweet_id
         transaction.on_commit(lambda: cache.push(tweet_id, follower_ids))
         send_to_users_on_commit(
             follower_ids, {"type": "newsfeed", "tweet_id": tweet_id}, only_online=True
         )
+    _complete_if_delivered(fanout)
     return len(follower_ids)
 
 
