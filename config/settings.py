@@ -493,7 +493,7 @@ TRENDS_WINDOW_HOURS = env.int("TRENDS_WINDOW_HOURS", default=24)
 TRENDS_SIZE = env.int("TRENDS_SIZE", default=20)
 
 # --- Newsfeed (docs/fanout.md) --------------------------------------------------------
-NEWSFEED_FANOUT_BATCH_SIZE = env.int("NEWSFEED_FANOUT_BATCH_SIZE", default=1000)
+NEWSFEED_FANOUT_BATCH_SIZE = env.int("NEWSFEED_FANOUT_BATCH_SIZE", default=2500)
 NEWSFEED_BACKFILL = env.int("NEWSFEED_BACKFILL", default=50)
 NEWSFEED_CACHE_SIZE = env.int("NEWSFEED_CACHE_SIZE", default=800)
 NEWSFEED_CACHE_TTL = env.int("NEWSFEED_CACHE_TTL", default=24 * 3600)
