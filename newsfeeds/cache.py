@@ -64,7 +64,10 @@ def push(tweet_id: int, user_ids: Iterable[int]) -> int:
     trip); returns how many were cached. On Redis Cluster the keys of one call would have
     to share a slot: group them by slot (or by `{hash tag}`) before calling."""
     client = get_redis()
-    keys = [feed_key(user_id) for user_id in user_ids]
+    # A batch's thousands of keys: the prefix is looked up once (feed_key per id was a
+    # third of this function's CPU), and the keys go to redis-py already encoded.
+    prefix = feed_key(0).removesuffix("0").encode()
+    keys = [prefix + b"%d" % user_id for user_id in user_ids]
     if client is None or not keys:
         return 0
     try:
