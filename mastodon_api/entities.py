@@ -14,6 +14,9 @@ from django.templatetags.static import static
 
 from mastodon_api.content import render_content
 
+# The avatar and header of an account without one, as Mastodon serves a placeholder.
+MISSING_IMAGE = "mastodon_api/missing.png"
+
 
 def mastodon_time(value) -> str | None:
     """Chirp's time (a datetime, or the API's string with microseconds) with milliseconds."""
@@ -59,7 +62,13 @@ class Links:
         return self.absolute(settings.MEDIA_URL + url_or_name.lstrip("/"))
 
     def missing_image(self) -> str:
-        return self.absolute(static("mastodon_api/missing.png"))
+        try:
+            url = static(MISSING_IMAGE)
+        except ValueError:
+            # The manifest storage (DEBUG off) knows only collected files: a server started
+            # without collectstatic still renders accounts, with the file's plain URL.
+            url = settings.STATIC_URL + MISSING_IMAGE
+        return self.absolute(url)
 
 
 def account(user, links: Links) -> dict:

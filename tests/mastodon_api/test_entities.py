@@ -77,3 +77,18 @@ def test_status_edit(client):
     for edit in history:
         schemas.check(edit, schemas.STATUS_EDIT)
         assert len(edit["media_attachments"]) == 1
+
+
+def test_accounts_render_where_static_files_were_not_collected(client, settings, tmp_path):
+    """DEBUG off serves static files from the manifest collectstatic writes: a server
+    started without it still answers accounts, with the placeholder's plain URL."""
+    settings.STATIC_ROOT = tmp_path
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    }
+
+    response = client.get(f"{ROOT}/api/v1/accounts/verify_credentials")
+
+    assert response.status_code == 200
+    assert response.json()["avatar"].endswith("/static/mastodon_api/missing.png")
