@@ -83,7 +83,7 @@ def run(args) -> dict:
     import report
 
     env = common.configure_environment()
-    database = common.setup(env["DATABASE_URL"])
+    database = common.setup(env["DATABASE_URL"], keep_template=True)
     info = common.machine()
     chosen = [part for part in PARTS if not args.only or part[0] in args.only]
     print(common.describe_machine(info), flush=True)
@@ -114,6 +114,7 @@ def run(args) -> dict:
             }
             ctx.progress(f"done in {parts[name]['seconds']} s")
     common.cleanup_redis()
+    common.drop_template(env["DATABASE_URL"])
 
     result = {
         "benchmark": "bench",
