@@ -151,7 +151,7 @@ def dispatch_fanout(*, tweet_id: int) -> list[int]:
             _create_batches(fanout)
         pending = list(fanout.batches.filter(done_at__isnull=True).values_list("pk", flat=True))
         if not pending:
-            _complete(fanout)
+            _complete_if_delivered(fanout)
     return pending
 
 
@@ -178,12 +178,6 @@ def _create_batches(fanout: Fanout) -> None:
             FanoutBatch(fanout=fanout, after_id=after, last_id=last)
             for after, last in zip(starts, last_ids, strict=True)
         ]
-    )
-
-
-def _complete(fanout: Fanout) -> None:
-    Fanout.objects.filter(pk=fanout.pk, status=Fanout.PENDING).update(
-        status=Fanout.DONE, completed_at=timezone.now()
     )
 
 
